@@ -1,0 +1,82 @@
+"""The Conversation: everything a front end stores between two turns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.core.flow import DONE
+
+CANCELLED = "cancelled"
+
+
+class Conversation(BaseModel):
+    """One user's check: where it stands, what was answered, and a version for compare-and-set.
+
+    `id` and the timestamps are given by the caller, so the core never reads a clock or a random
+    source. `meta` holds what a platform needs to remember between turns (the message showing
+    the open question, where to post the summary); the core never reads it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    flow: str
+    flow_version: int
+    state: str
+    answers: dict[str, str] = Field(default_factory=dict)
+    asked: list[str] = Field(default_factory=list)
+    version: int = 0
+    started_at: datetime
+    updated_at: datetime
+    meta: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        """What every button of the current step carries: a click with another ref is stale."""
+        return f"{self.id}.{self.version}"
+
+    @property
+    def finished(self) -> bool:
+        """The check ended with a result."""
+        return self.state == DONE
+
+    @property
+    def active(self) -> bool:
+        """A question is waiting for an answer."""
+        return self.state not in (DONE, CANCELLED)
+
+    def to_json(self) -> str:
+        """Compact JSON for the store."""
+        return self.model_dump_json(exclude_defaults=True)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Conversation:
+        """The inverse of `to_json`."""
+        return cls.model_validate_json(data)
+
+
+Action = Literal["answer", "back", "restart", "cancel", "help"]
+
+
+class Inbound(BaseModel):
+    """One thing the user did: typed text, or clicked a button carrying a step ref."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str | None = None
+    action: Action | None = None
+    option: str | None = None
+    ref: str | None = None
+
+    @classmethod
+    def typed(cls, text: str) -> Inbound:
+        """Free text typed in a chat or a terminal."""
+        return cls(text=text)
+
+    @classmethod
+    def click(cls, action: Action, ref: str, option: str | None = None) -> Inbound:
+        """A button: the action, the step it belongs to, and the option for answers."""
+        return cls(action=action, ref=ref, option=option)

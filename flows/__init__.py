@@ -1,0 +1,1 @@
+"""Flow definitions (data only): the conversations opensource-check runs, as YAML files."""
