@@ -31,7 +31,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class MissingAnswer(LookupError):
+class MissingAnswerError(LookupError):
     """A walk of the flow reached a question the answers do not cover."""
 
     def __init__(self, question: str) -> None:
@@ -39,7 +39,7 @@ class MissingAnswer(LookupError):
         self.question = question
 
 
-class InvalidAnswer(ValueError):
+class InvalidAnswerError(ValueError):
     """An answers file names an unknown question or option."""
 
 
@@ -108,21 +108,21 @@ class Engine:
         return path
 
     def walk(self, answers: Answers) -> list[str]:
-        """The questions a complete set of answers goes through; MissingAnswer if one is absent."""
+        """The questions complete answers go through; MissingAnswerError if one is absent."""
         asked = self.remaining(self.flow.start, answers)
         for question in asked:
             if question not in answers:
-                raise MissingAnswer(question)
+                raise MissingAnswerError(question)
         return asked
 
     def assess(self, answers: Answers) -> tuple[list[str], Recommendation]:
         """Validate an answers mapping, walk it, and recommend. Skipped answers are ignored."""
         for question, option in answers.items():
             if question not in self.options:
-                raise InvalidAnswer(f"unknown question '{question}' (known: "
+                raise InvalidAnswerError(f"unknown question '{question}' (known: "
                                     f"{', '.join(self.options)})")
             if option not in self.options[question]:
-                raise InvalidAnswer(f"unknown option '{option}' for question '{question}' "
+                raise InvalidAnswerError(f"unknown option '{option}' for question '{question}' "
                                     f"(choose one of: {', '.join(self.options[question])})")
         asked = self.walk(answers)
         return asked, recommend(answers, asked, self.options)
@@ -136,7 +136,9 @@ class Engine:
                                     started_at=now, updated_at=now)
         return Step(conversation, [self.ask(conversation)])
 
-    def advance(self, conversation: Conversation, inbound: Inbound, now: datetime) -> Step:
+    def advance(  # noqa: PLR0911  (one return per kind of input reads best as a dispatch)
+        self, conversation: Conversation, inbound: Inbound, now: datetime
+    ) -> Step:
         """Apply one inbound message to a conversation and say what to reply."""
         if inbound.ref is not None and inbound.ref != conversation.ref:
             return _unchanged(conversation, _stale(conversation))
@@ -198,7 +200,8 @@ class Engine:
             return _unchanged(conversation, Notice(text=f"That is not an answer to this question. "
                                                   f"{_choices(question)}", level="error"))
         answers = {**conversation.answers, question.id: option.id}
-        updated = _evolve(conversation, now, answers=answers, asked=[*conversation.asked, question.id],
+        updated = _evolve(conversation, now, answers=answers,
+                          asked=[*conversation.asked, question.id],
                           state=self.next_state(question.id, answers))
         closed = Closed(ref=conversation.ref, prompt=question.prompt, note=option.label)
         follow_up = self.result(updated) if updated.finished else self.ask(updated)

@@ -107,10 +107,6 @@ class FlowDefinition(_Strict):
         """Questions by id."""
         return {q.id: q for q in self.questions}
 
-    def conditions(self) -> set[str]:
-        """Every condition name the routes use."""
-        return {r.when for q in self.questions for r in q.next if r.when is not None}
-
     def _check_reachable_and_acyclic(self) -> None:
         # Depth-first search: a back edge means a walk could loop for ever.
         visiting: set[str] = set()
@@ -151,16 +147,18 @@ def _require_unique(values: list[str], what: str) -> None:
         seen.add(value)
 
 
-def parse_flow(data: object, source: str, known_conditions: Mapping[str, Condition]) -> FlowDefinition:
+def parse_flow(data: object, source: str,
+               known_conditions: Mapping[str, Condition]) -> FlowDefinition:
     """Validate flow data; every problem is reported with its source and question."""
     try:
         flow = FlowDefinition.model_validate(data)
     except ValidationError as error:
         raise FlowError(f"{source}: {_describe(error, data)}") from None
-    unknown = sorted(flow.conditions() - set(known_conditions))
-    if unknown:
-        raise FlowError(f"{source}: unknown condition '{unknown[0]}' (known: "
-                        f"{', '.join(sorted(known_conditions))})")
+    for question in flow.questions:
+        for route in question.next:
+            if route.when is not None and route.when not in known_conditions:
+                raise FlowError(f"{source}: question '{question.id}': unknown condition "
+                                f"'{route.when}' (known: {', '.join(sorted(known_conditions))})")
     return flow
 
 

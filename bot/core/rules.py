@@ -32,7 +32,7 @@ CAUTIOUS_DEFAULTS = {"agreements": "unknown", "ownership": "unsure", "motivation
 CONTRIBUTIONS_WANTED = frozenset({"patches", "co_maintainers", "external"})
 
 
-class Unanswered(LookupError):
+class UnansweredError(LookupError):
     """The rules need an answer the flow never asked for."""
 
 
@@ -48,10 +48,10 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
 
     def get(self, question: str) -> str:
-        """The answer to a question, the cautious default, or Unanswered."""
+        """The answer to a question, the cautious default, or UnansweredError."""
         answer = self.answers.get(question) or CAUTIOUS_DEFAULTS.get(question)
         if answer is None:
-            raise Unanswered(question)
+            raise UnansweredError(question)
         return answer
 
     def because(self, question: str, reason: str) -> None:
@@ -257,7 +257,7 @@ def what_would_change(answers: Answers, asked: list[str], options: dict[str, lis
                 continue
             try:
                 other = decide({**answers, question: option})
-            except Unanswered:
+            except UnansweredError:
                 continue  # the new answer opens questions never asked: nothing honest to say
             if (other.path, other.governance) != (current.path, current.governance):
                 changes.append(WhatIf(question=question, answer=option, path=other.path,

@@ -24,7 +24,9 @@ FLAG_ACTIONS: dict[Flag, str] = {
     "inviting contributions.",
 }
 
-_OPEN_SOURCE_TAX = "Open source largely removes this burden because the code is licensed to everyone; "
+_OPEN_SOURCE_TAX = (
+    "Open source largely removes this burden because the code is licensed to everyone; "
+)
 
 _PATH_STEPS: dict[Path, list[str]] = {
     Path.KEEP_CLOSED: [
@@ -32,14 +34,15 @@ _PATH_STEPS: dict[Path, list[str]] = {
         "Revisit when another team asks to use or change it.",
     ],
     Path.INNERSOURCE: [
-        "Add the standard base documentation: README, CONTRIBUTING and who the trusted committers "
-        "are.",
+        "Add the standard base documentation: README, CONTRIBUTING and the trusted committers.",
         "List it in your InnerSource portal so other teams can find it.",
     ],
     Path.OPEN_SOURCE: [
-        "Release checklist: choose a licence with your OSPO, confirm the rights to every line, "
-        "scan the history for secrets, set up a vulnerability disclosure process (SECURITY.md), "
-        "decide on CLA or DCO, and check the name and trademark.",
+        (
+            "Release checklist: choose a licence with your OSPO, confirm the rights to every "
+            "line, scan the history for secrets, set up a vulnerability disclosure process "
+            "(SECURITY.md), decide on CLA or DCO, and check the name and trademark."
+        ),
     ],
     Path.CONTRIBUTE_UPSTREAM: [
         "Discuss the change with the upstream maintainers before you write more of it.",
@@ -110,7 +113,7 @@ def next_steps(path: Path, governance: Governance, target: Governance | None,
 LINKS: dict[str, Link] = {
     "governance_levels": Link(
         title="InnerSource pattern: Explicit Governance Levels",
-        url="https://patterns.innersourcecommons.org/p/explicit-governance-levels"),
+        url="https://patterns.innersourcecommons.org/p/governance-levels"),
     "trusted_committer": Link(
         title="InnerSource pattern: Trusted Committer",
         url="https://patterns.innersourcecommons.org/p/trusted-committer"),
@@ -128,13 +131,13 @@ LINKS: dict[str, Link] = {
         url="https://patterns.innersourcecommons.org/p/innersource-portal"),
     "migrating": Link(
         title="InnerSource pattern: Migrating from InnerSource to Open Source",
-        url="https://patterns.innersourcecommons.org/p/transition-from-inner-source-to-open-source"),
+        url="https://github.com/InnerSourceCommons/InnerSourcePatterns/blob/main/patterns/1-initial/migrating-from-innersource-to-open-source.md"),
     "relation": Link(
         title="InnerSource Commons learning path: relation to open source",
-        url="https://innersourcecommons.org/learn/learning-path/introduction/05/"),
+        url="https://innersourcecommons.org/learn/learning-path/project-leader/06/"),
     "archetypes": Link(
         title="Open Tech Strategies: Open Source Archetypes",
-        url="https://archetypes.opentechstrategies.com/"),
+        url="https://opentechstrategies.com/archetypes"),
     "governance_guide": Link(
         title="Open Source Guides: Leadership and Governance",
         url="https://opensource.guide/leadership-and-governance/"),

@@ -1,0 +1,144 @@
+"""The `opensource-check` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.core.engine import Engine, InvalidAnswerError, MissingAnswerError
+from bot.core.outcomes import FLAG_TITLES, GOVERNANCE_TITLES, PATH_TITLES, Recommendation
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    return int(args.run(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opensource-check",
+        description="Should this code stay closed, become InnerSource, or go open source?")
+    commands = parser.add_subparsers(required=True, metavar="command")
+    chat = commands.add_parser("chat", help="run the check in the terminal")
+    chat.set_defaults(run=_chat)
+    assess = commands.add_parser("assess", help="recommend for an answers file")
+    assess.add_argument("--answers", required=True, metavar="FILE",
+                        help="JSON object of {question id: option id}; - for standard input")
+    assess.add_argument("--format", choices=["json", "markdown", "text"], default="text")
+    assess.set_defaults(run=_assess)
+    flow = commands.add_parser("flow", help="print the conversation's state diagram")
+    flow.add_argument("--format", choices=["mermaid"], default="mermaid")
+    flow.set_defaults(run=_flow)
+    schema = commands.add_parser("schema", help="JSON Schema of answers and recommendation")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _chat(_: argparse.Namespace) -> int:
+    from bot.platforms.terminal import chat  # noqa: PLC0415  (rich rendering only for chat)
+
+    return chat(Engine.default(), Console(), input)
+
+
+def _assess(args: argparse.Namespace) -> int:
+    engine = Engine.default()
+    try:
+        text = sys.stdin.read() if args.answers == "-" else Path(args.answers).read_text("utf-8")
+        answers = json.loads(text)
+    except (OSError, json.JSONDecodeError) as error:
+        return _fail(f"cannot read answers from {args.answers}: {error}")
+    if not isinstance(answers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
+    ):
+        return _fail("the answers file must be a JSON object of {question id: option id}")
+    try:
+        _, rec = engine.assess(answers)
+    except InvalidAnswerError as error:
+        return _fail(str(error))
+    except MissingAnswerError as error:
+        return _fail(f"missing answer for question '{error.question}' "
+                     f"(options: {', '.join(engine.options[error.question])})")
+    print(_FORMATS[args.format](rec))
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"opensource-check: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _as_markdown(rec: Recommendation) -> str:
+    lines = [f"# {PATH_TITLES[rec.path]}: {GOVERNANCE_TITLES[rec.governance]}", "", "## Why", ""]
+    lines += [f"- {r.reason} (`{r.question}` = `{r.answer}`)" for r in rec.rationale]
+    if rec.flag_notes:
+        lines += ["", "## Flags", ""]
+        lines += [f"- **{FLAG_TITLES[n.flag]}**: {n.action}" for n in rec.flag_notes]
+    lines += ["", "## Next steps", ""] + [f"1. {s}" for s in rec.next_steps]
+    if rec.what_would_change:
+        lines += ["", "## What would change the advice", ""]
+        lines += [f"- `{c.question}` = `{c.answer}`: {PATH_TITLES[c.path]}, "
+                  f"{GOVERNANCE_TITLES[c.governance]}" for c in rec.what_would_change]
+    lines += ["", "## Learn more", ""] + [f"- [{k.title}]({k.url})" for k in rec.learn_more]
+    return "\n".join(lines)
+
+
+def _as_text(rec: Recommendation) -> str:
+    lines = [rec.headline, "", "Why:"] + [f"  - {r.reason}" for r in rec.rationale]
+    lines += ["", "Flags:"] + [f"  - {FLAG_TITLES[n.flag]}: {n.action}" for n in rec.flag_notes]
+    lines += ["", "Next steps:"] + [f"  {i}. {s}" for i, s in enumerate(rec.next_steps, 1)]
+    return "\n".join(lines)
+
+
+_FORMATS = {
+    "json": lambda rec: rec.model_dump_json(indent=2),
+    "markdown": _as_markdown,
+    "text": _as_text,
+}
+
+
+def _flow(_: argparse.Namespace) -> int:
+    print(flow_diagram(Engine.default()))
+    return 0
+
+
+def flow_diagram(engine: Engine) -> str:
+    """The mermaid state diagram, drawn by transitions from the engine's own machine config."""
+    from transitions.extensions import GraphMachine  # noqa: PLC0415  (only this command draws)
+
+    graph = GraphMachine(model=None, auto_transitions=False, graph_engine="mermaid",
+                         show_conditions=True, title=engine.flow.title, **engine.machine_config)
+
+    class Model:
+        pass
+
+    model = Model()
+    graph.add_model(model)
+    source: str = model.get_graph().draw(None)  # type: ignore[attr-defined]
+    # Drop the styling of the machine's current state: the diagram is about the flow itself.
+    lines = [line.rstrip() for line in source.splitlines()]
+    return "\n".join(line for line in lines if not line.lstrip().startswith(("classDef", "Class ")))
+
+
+def _schema(_: argparse.Namespace) -> int:
+    engine = Engine.default()
+    answers = {
+        "title": "opensource-check answers",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {q: {"enum": opts} for q, opts in engine.options.items()},
+    }
+    print(json.dumps({"answers": answers, "recommendation": Recommendation.model_json_schema()},
+                     indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
