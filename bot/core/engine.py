@@ -6,6 +6,7 @@ conversation, replies). It does no I/O and never mutates its input.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +71,11 @@ class Engine:
         # setting its state costs ~5 us. One per thread keeps the engine safe to share.
         self._local = threading.local()
         self.options = {q.id: [o.id for o in q.options] for q in flow.questions}
+        self._words = {q.id: _answer_words(q) for q in flow.questions}
+        # Every reply shows progress, which walks the rest of the flow through the machine
+        # (~5 us a state). The walk is a pure function of state and answers, and few distinct
+        # answer sets occur in practice, so a bounded memo turns it into a lookup.
+        self._remaining = functools.lru_cache(maxsize=8192)(self._remaining_uncached)
 
     @classmethod
     def default(cls) -> Engine:
@@ -101,11 +107,20 @@ class Engine:
 
     def remaining(self, state: str, answers: Answers) -> list[str]:
         """The questions from `state` on that this path will ask, as far as the answers tell."""
+        return list(self._remaining(state, frozenset(answers.items())))
+
+    def forget_predictions(self) -> None:
+        """Empty the progress memo (benchmarks use it to measure cold turns)."""
+        self._remaining.cache_clear()
+
+    def _remaining_uncached(self, state: str,
+                            answers: frozenset[tuple[str, str]]) -> tuple[str, ...]:
         path = []
+        as_dict = dict(answers)
         while state != DONE:
             path.append(state)
-            state = self.next_state(state, answers)
-        return path
+            state = self.next_state(state, as_dict)
+        return tuple(path)
 
     def walk(self, answers: Answers) -> list[str]:
         """The questions complete answers go through; MissingAnswerError if one is absent."""
@@ -191,7 +206,7 @@ class Engine:
             return COMMANDS[text], None
         if not conversation.active:
             return None, None
-        return "answer", _match_option(self.flow.by_id[conversation.state], text)
+        return "answer", self._words[conversation.state].get(text)
 
     def _answer(self, conversation: Conversation, option_id: str, now: datetime) -> Step:
         question = self.flow.by_id[conversation.state]
@@ -241,14 +256,14 @@ class Engine:
                       level="error")
 
 
-def _match_option(question: Question, text: str) -> str | None:
-    if text.isdigit() and 1 <= int(text) <= len(question.options):
-        return question.options[int(text) - 1].id
-    for option in question.options:
-        words = (option.id.replace("_", " "), option.label, *option.synonyms)
-        if text in (normalise(w) for w in words):
-            return option.id
-    return None
+def _answer_words(question: Question) -> dict[str, str]:
+    """Every typed form of each option (number, id, label, synonyms), normalised, to its id."""
+    words = {}
+    for number, option in enumerate(question.options, start=1):
+        forms = (str(number), option.id, option.id.replace("_", " "), option.label,
+                 *option.synonyms)
+        words.update({normalise(form): option.id for form in forms})
+    return words
 
 
 def _choices(question: Question) -> str:

@@ -1,20 +1,20 @@
-"""Neutral replies: what the engine says, for each platform to render in its own way."""
+"""Neutral replies: what the engine says, for each platform to render in its own way.
+
+Plain frozen dataclasses rather than pydantic models: the engine builds them from data the flow
+loader already validated, and validating again on every turn cost more than the turn itself.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from bot.core.flow import Question
 from bot.core.outcomes import Recommendation
 
 
-class _Reply(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Progress(_Reply):
+@dataclass(frozen=True, slots=True)
+class Progress:
     """Where the user is: question `index` of about `total` on the current path."""
 
     index: int
@@ -24,10 +24,10 @@ class Progress(_Reply):
         return f"Question {self.index} of about {self.total}"
 
 
-class AskQuestion(_Reply):
+@dataclass(frozen=True, slots=True)
+class AskQuestion:
     """Ask a question; its buttons carry `ref`."""
 
-    kind: Literal["question"] = "question"
     question: Question
     progress: Progress
     ref: str
@@ -35,29 +35,29 @@ class AskQuestion(_Reply):
     can_go_back: bool = False
 
 
-class Closed(_Reply):
+@dataclass(frozen=True, slots=True)
+class Closed:
     """The question shown with `ref` is settled: platforms replace its buttons with `note`."""
 
-    kind: Literal["closed"] = "closed"
     ref: str
     prompt: str
     note: str
 
 
-class Notice(_Reply):
+@dataclass(frozen=True, slots=True)
+class Notice:
     """A short message: help, a re-prompt, a stale click, a cancellation."""
 
-    kind: Literal["notice"] = "notice"
     text: str
     level: Literal["info", "error", "stale"] = "info"
 
 
-class Result(_Reply):
+@dataclass(frozen=True, slots=True)
+class Result:
     """The check is done: the recommendation for these answers."""
 
-    kind: Literal["result"] = "result"
     recommendation: Recommendation
-    answers: dict[str, str]
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 Reply = AskQuestion | Closed | Notice | Result
