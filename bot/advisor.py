@@ -1,0 +1,158 @@
+"""The one use case every front end calls: load the conversation, advance it, save it, reply.
+
+Saving is a compare-and-set on the conversation's version, so two replicas (or two clicks)
+racing on one conversation can never both apply a turn: the loser reloads and re-applies its
+input to the winner's result, where a repeated click is recognised as stale.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.core.conversation import Conversation, Inbound
+from bot.core.engine import Engine, Step
+from bot.core.replies import Notice, Reply, Result
+from bot.store.base import ConflictError, ConversationKey, HistoryEntry, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who and where, for the history: the display name and channel when the platform knows."""
+
+    channel: str = ""
+    user_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What a front end renders: the replies, and the conversation after the turn."""
+
+    replies: list[Reply] = field(default_factory=list)
+    conversation: Conversation | None = None
+    duplicate: bool = False  # a retried delivery: do nothing at all
+
+
+def utc_now() -> datetime:
+    """The production clock."""
+    return datetime.now(UTC)
+
+
+def new_conversation_id() -> str:
+    """A short random id: it appears in every button, so stale ones are told apart."""
+    return uuid.uuid4().hex[:12]
+
+
+class Advisor:
+    """Runs turns for any platform against the store."""
+
+    def __init__(self, engine: Engine, store: Store, *, clock: Callable[[], datetime] = utc_now,
+                 new_id: Callable[[], str] = new_conversation_id) -> None:
+        self.engine = engine
+        self.store = store
+        self._clock = clock
+        self._new_id = new_id
+
+    async def start(self, key: ConversationKey, context: Context = Context(),
+                    event_id: str | None = None, meta: dict[str, str] | None = None) -> Turn:
+        """Begin a check, or offer to resume the unfinished one."""
+        return await self._run(key, context, event_id, lambda c, now: self._begin(c, now, meta))
+
+    async def handle(self, key: ConversationKey, inbound: Inbound, context: Context = Context(),
+                     event_id: str | None = None) -> Turn:
+        """Apply one input; with no live conversation, typed text starts one, clicks are stale."""
+
+        def turn(conversation: Conversation | None, now: datetime) -> Step:
+            if conversation is not None:
+                return self.engine.advance(conversation, inbound, now)
+            if inbound.ref is not None:
+                return Step(_placeholder(now), [_EXPIRED], changed=False)
+            return self._begin(None, now, None)
+
+        return await self._run(key, context, event_id, turn)
+
+    async def current(self, key: ConversationKey) -> Conversation | None:
+        """The stored conversation, if any (for rendering summaries and App Home)."""
+        return await self.store.load(key, self._clock())
+
+    async def update_meta(self, key: ConversationKey, **meta: str) -> Conversation | None:
+        """Remember platform details (e.g. message ids) on the conversation, retrying races."""
+        for _ in range(MAX_ATTEMPTS):
+            now = self._clock()
+            conversation = await self.store.load(key, now)
+            if conversation is None:
+                return None
+            updated = conversation.model_copy(update={
+                "meta": {**conversation.meta, **meta}, "version": conversation.version + 1})
+            try:
+                await self.store.save(key, updated, conversation.version, now)
+            except ConflictError:
+                continue
+            return updated
+        return None
+
+    def _begin(self, conversation: Conversation | None, now: datetime,
+               meta: dict[str, str] | None) -> Step:
+        if conversation is not None and conversation.active:
+            resume = Notice(text="You have an unfinished check; here is where you left off "
+                                 "(type restart to start over).")
+            return Step(conversation, [resume, self.engine.ask(conversation)], changed=False)
+        step = self.engine.start(self._new_id(), now)
+        started = step.conversation.model_copy(update={"meta": meta or {}})
+        if conversation is not None:  # keep versions rising so the old buttons stay stale
+            started = started.model_copy(update={"version": conversation.version + 1})
+        intro = Notice(text=self.engine.flow.intro)
+        return Step(started, [intro, self.engine.ask(started)])
+
+    async def _run(self, key: ConversationKey, context: Context, event_id: str | None,
+                   turn: Callable[[Conversation | None, datetime], Step]) -> Turn:
+        now = self._clock()
+        if event_id is not None and not await self.store.first_time(event_id, now):
+            log.info("duplicate delivery dropped", extra={"event_id": event_id})
+            return Turn(duplicate=True)
+        for _ in range(MAX_ATTEMPTS):
+            now = self._clock()
+            stored = await self.store.load(key, now)
+            step = turn(stored, now)
+            if not step.changed:
+                return Turn(step.replies, stored)
+            try:
+                await self.store.save(key, step.conversation,
+                                      stored.version if stored else None, now)
+            except ConflictError:
+                continue  # someone else saved first: re-apply to their result
+            await self._record_if_finished(key, context, step, now)
+            return Turn(step.replies, step.conversation)
+        return Turn([Notice(text="Too many changes at once; please try again.", level="error")])
+
+    async def _record_if_finished(self, key: ConversationKey, context: Context, step: Step,
+                                  now: datetime) -> None:
+        result = next((r for r in step.replies if isinstance(r, Result)), None)
+        if result is None:
+            return
+        conversation = step.conversation
+        await self.store.record_history(HistoryEntry(
+            platform=key.platform, workspace=key.workspace,
+            channel=context.channel or key.conversation, user_id=key.user,
+            user_name=context.user_name, completed_at=now, flow=conversation.flow,
+            flow_version=conversation.flow_version, answers=result.answers,
+            recommendation=result.recommendation))
+
+
+_EXPIRED = Notice(text="That check has expired or no longer exists; nothing changed. Start a new "
+                       "one whenever you like.", level="stale")
+
+
+def _placeholder(now: datetime) -> Conversation:
+    # Steps always carry a conversation; an unchanged step for a missing one is never saved.
+    return Conversation(id="none", flow="", flow_version=0, state="cancelled", started_at=now,
+                        updated_at=now)
+
+

@@ -1,0 +1,11 @@
+"""Where conversations, history and platform records live: the port and its implementations."""
+
+from bot.store.base import (
+    ConflictError,
+    ConversationKey,
+    HistoryEntry,
+    HistoryPage,
+    Store,
+)
+
+__all__ = ["ConflictError", "ConversationKey", "HistoryEntry", "HistoryPage", "Store"]

@@ -1,0 +1,106 @@
+"""The store port: everything the advisor and the platform edges need to persist.
+
+Implementations: `SqlStore` (SQLite and PostgreSQL through SQLAlchemy's async engine) and
+`RedisConversationStore` (conversation state and idempotency keys in Redis, history in SQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core.conversation import Conversation
+from bot.core.outcomes import Recommendation
+
+DEFAULT_CONVERSATION_TTL = timedelta(days=7)
+DEFAULT_IDEMPOTENCY_WINDOW = timedelta(hours=1)
+
+
+class ConflictError(Exception):
+    """A save lost a compare-and-set race: someone saved another version first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """Whose conversation: one per (platform, workspace or tenant, conversation, user)."""
+
+    platform: str
+    workspace: str
+    conversation: str
+    user: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.conversation}:{self.user}"
+
+
+class HistoryEntry(BaseModel):
+    """One completed check, as an OSPO reports on it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform: str
+    workspace: str
+    channel: str
+    user_id: str
+    user_name: str | None = None
+    completed_at: datetime
+    flow: str
+    flow_version: int
+    answers: dict[str, str]
+    recommendation: Recommendation
+
+
+class HistoryPage(BaseModel):
+    """A page of history, newest first; pass `next_offset` back for the next page."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entries: list[HistoryEntry]
+    next_offset: int | None = None
+
+
+class Store(Protocol):
+    """The port. Every method is async; every implementation passes tests/store/."""
+
+    async def setup(self) -> None:
+        """Create or migrate tables idempotently; safe when two replicas start at once."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+    async def ping(self) -> bool:
+        """True when the backing services answer (health checks)."""
+
+    async def load(self, key: ConversationKey, now: datetime) -> Conversation | None:
+        """The conversation, or None when there is none or it has been idle past the TTL."""
+
+    async def save(self, key: ConversationKey, conversation: Conversation,
+                   expected_version: int | None, now: datetime) -> None:
+        """Compare-and-set: store `conversation` if the stored version is `expected_version`
+        (None: nothing stored, or only an expired one). Raises ConflictError otherwise."""
+
+    async def delete(self, key: ConversationKey) -> None:
+        """Forget the conversation (no error when absent)."""
+
+    async def first_time(self, event_key: str, now: datetime) -> bool:
+        """True the first time `event_key` is seen within the idempotency window."""
+
+    async def record_history(self, entry: HistoryEntry) -> None:
+        """Append a completed check to the history."""
+
+    async def history(self, *, user_id: str | None = None, workspace: str | None = None,
+                      platform: str | None = None, limit: int = 20,
+                      offset: int = 0) -> HistoryPage:
+        """Completed checks, newest first, filtered and paginated."""
+
+    async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
+        """Keep a small platform record (e.g. a Teams channel reference), replacing any."""
+
+    async def get_records(self, kind: str, scope: str) -> dict[str, str]:
+        """Every record of `kind` in `scope`, by key."""
+
+    async def delete_record(self, kind: str, scope: str, key: str) -> None:
+        """Forget one record (no error when absent)."""

@@ -1,0 +1,81 @@
+"""Test doubles that implement the real ports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.conversation import Conversation
+from bot.store.base import (
+    DEFAULT_CONVERSATION_TTL,
+    DEFAULT_IDEMPOTENCY_WINDOW,
+    ConflictError,
+    ConversationKey,
+    HistoryEntry,
+    HistoryPage,
+)
+
+
+class FakeStore:
+    """The Store port in memory, with the same compare-and-set and expiry semantics."""
+
+    def __init__(self, ttl: timedelta = DEFAULT_CONVERSATION_TTL,
+                 window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW) -> None:
+        self.ttl, self.window = ttl, window
+        self.conversations: dict[str, tuple[str, datetime]] = {}
+        self.events: dict[str, datetime] = {}
+        self.entries: list[HistoryEntry] = []
+        self.records: dict[tuple[str, str, str], str] = {}
+
+    async def setup(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True
+
+    async def load(self, key: ConversationKey, now: datetime) -> Conversation | None:
+        found = self.conversations.get(str(key))
+        if found is None or now - found[1] > self.ttl:
+            return None
+        return Conversation.from_json(found[0])
+
+    async def save(self, key: ConversationKey, conversation: Conversation,
+                   expected_version: int | None, now: datetime) -> None:
+        current = await self.load(key, now)
+        if (current.version if current else None) != expected_version:
+            raise ConflictError(str(key))
+        self.conversations[str(key)] = (conversation.to_json(), now)
+
+    async def delete(self, key: ConversationKey) -> None:
+        self.conversations.pop(str(key), None)
+
+    async def first_time(self, event_key: str, now: datetime) -> bool:
+        seen = self.events.get(event_key)
+        if seen is not None and now - seen < self.window:
+            return False
+        self.events[event_key] = now
+        return True
+
+    async def record_history(self, entry: HistoryEntry) -> None:
+        self.entries.append(entry)
+
+    async def history(self, *, user_id: str | None = None, workspace: str | None = None,
+                      platform: str | None = None, limit: int = 20,
+                      offset: int = 0) -> HistoryPage:
+        matching = [e for e in reversed(self.entries)
+                    if user_id in (None, e.user_id) and workspace in (None, e.workspace)
+                    and platform in (None, e.platform)]
+        page = matching[offset:offset + limit]
+        more = offset + limit < len(matching)
+        return HistoryPage(entries=page, next_offset=offset + limit if more else None)
+
+    async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
+        self.records[(kind, scope, key)] = value
+
+    async def get_records(self, kind: str, scope: str) -> dict[str, str]:
+        return {k: v for (kd, sc, k), v in self.records.items() if (kd, sc) == (kind, scope)}
+
+    async def delete_record(self, kind: str, scope: str, key: str) -> None:
+        self.records.pop((kind, scope, key), None)
