@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     flow.set_defaults(run=_flow)
     schema = commands.add_parser("schema", help="JSON Schema of answers and recommendation")
     schema.set_defaults(run=_schema)
+    serve = commands.add_parser("serve", help="run the Slack and Teams server")
+    serve.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
+    serve.add_argument("--teams", action="store_true",
+                       help="serve Teams even without MICROSOFT_APP_ID (local anonymous mode)")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -125,6 +130,24 @@ def flow_diagram(engine: Engine) -> str:
     # Drop the styling of the machine's current state: the diagram is about the flow itself.
     lines = [line.rstrip() for line in source.splitlines()]
     return "\n".join(line for line in lines if not line.lstrip().startswith(("classDef", "Class ")))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web  # noqa: PLC0415  (only the server needs aiohttp)
+
+    from bot.bootstrap import ConfigurationError, build_app, check_platforms  # noqa: PLC0415
+    from bot.settings import Settings  # noqa: PLC0415
+
+    settings = Settings()
+    port = args.port if args.port is not None else settings.port
+    teams = True if args.teams else None
+    try:
+        check_platforms(settings, slack=None, teams=teams)
+    except ConfigurationError as error:
+        return _fail(str(error))
+    # run_app awaits the factory on its own loop, so the store's connections live on that loop.
+    web.run_app(build_app(settings, teams=teams), host=settings.host, port=port, print=None)
+    return 0
 
 
 def _schema(_: argparse.Namespace) -> int:
