@@ -23,7 +23,7 @@ async def open_store(settings: Settings) -> Store:
     """The store the settings name, with its tables ready."""
     from bot.store.factory import create_store  # noqa: PLC0415  (drivers load on demand)
 
-    store = create_store(settings)
+    store: Store = create_store(settings)
     await store.setup()
     return store
 
