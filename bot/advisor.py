@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from bot.core.conversation import Conversation, Inbound
 from bot.core.engine import Engine, Step
 from bot.core.replies import Notice, Reply, Result
+from bot.observability import CHECKS_COMPLETED, CHECKS_STARTED, OUTCOMES, TURNS
 from bot.store.base import ConflictError, ConversationKey, HistoryEntry, Store
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class Advisor:
                                       stored.version if stored else None, now)
             except ConflictError:
                 continue  # someone else saved first: re-apply to their result
+            _count(key.platform, stored, step.conversation)
             await self._record_if_finished(key, context, step, now)
             return Turn(step.replies, step.conversation)
         return Turn([Notice(text="Too many changes at once; please try again.", level="error")])
@@ -138,12 +140,20 @@ class Advisor:
         if result is None:
             return
         conversation = step.conversation
+        CHECKS_COMPLETED.labels(platform=key.platform).inc()
+        OUTCOMES.labels(path=result.recommendation.path.value).inc()
         await self.store.record_history(HistoryEntry(
             platform=key.platform, workspace=key.workspace,
             channel=context.channel or key.conversation, user_id=key.user,
             user_name=context.user_name, completed_at=now, flow=conversation.flow,
             flow_version=conversation.flow_version, answers=result.answers,
             recommendation=result.recommendation))
+
+
+def _count(platform: str, before: Conversation | None, after: Conversation) -> None:
+    TURNS.labels(platform=platform).inc()
+    if before is None or before.started_at != after.started_at:  # a new check or a restart
+        CHECKS_STARTED.labels(platform=platform).inc()
 
 
 _EXPIRED = Notice(text="That check has expired or no longer exists; nothing changed. Start a new "

@@ -1,4 +1,4 @@
-"""One aiohttp server for every platform, plus health. Platforms mount their own routes."""
+"""One aiohttp server for every platform, plus health and metrics. Platforms mount their routes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from bot.advisor import Advisor
+from bot.observability import metrics, observe
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_app(advisor: Advisor, client_max_size: int = 1024 * 1024) -> web.Application:
     """The server with health; bootstrap mounts Slack and Teams on it."""
-    app = web.Application(client_max_size=client_max_size)
+    app = web.Application(client_max_size=client_max_size, middlewares=[observe])
     app[ADVISOR] = advisor
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
 
     async def close_store(_: web.Application) -> None:
         await advisor.store.close()
