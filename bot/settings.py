@@ -68,3 +68,17 @@ class Settings(BaseSettings):
     def teams_enabled(self) -> bool:
         """Teams runs when an app id is set (or when asked for explicitly by `serve --teams`)."""
         return self.microsoft_app_id is not None
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from this model (a test keeps it current)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = "user data dir SQLite" if name == "database_url" else field.default
+        shown = "" if default is None else f"`{default}`"
+        rows.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())  # noqa: T201  (python -m bot.settings regenerates the README table)
