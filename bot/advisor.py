@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from bot.core.conversation import Conversation, Inbound
 from bot.core.engine import Engine, Step
 from bot.core.replies import Notice, Reply, Result
-from bot.observability import CHECKS_COMPLETED, CHECKS_STARTED, OUTCOMES, TURNS
+from bot.observability import CHECKS_COMPLETED, CHECKS_STARTED, ERRORS, OUTCOMES, TURNS
+from bot.ratelimit import RateLimiter
 from bot.store.base import ConflictError, ConversationKey, HistoryEntry, Store
 
 log = logging.getLogger(__name__)
@@ -55,15 +56,23 @@ class Advisor:
     """Runs turns for any platform against the store."""
 
     def __init__(self, engine: Engine, store: Store, *, clock: Callable[[], datetime] = utc_now,
-                 new_id: Callable[[], str] = new_conversation_id) -> None:
+                 new_id: Callable[[], str] = new_conversation_id,
+                 limiter: RateLimiter | None = None) -> None:
         self.engine = engine
         self.store = store
         self._clock = clock
         self._new_id = new_id
+        self._limiter = limiter or RateLimiter()
 
     async def start(self, key: ConversationKey, context: Context = Context(),
                     event_id: str | None = None, meta: dict[str, str] | None = None) -> Turn:
         """Begin a check, or offer to resume the unfinished one."""
+        user = f"{key.platform}:{key.workspace}:{key.user}"
+        if not self._limiter.allow(user):
+            ERRORS.labels(kind="rate_limited").inc()
+            wait = self._limiter.retry_after(user)
+            return Turn([Notice(text=f"You are starting checks faster than I can keep up; please "
+                                     f"try again in {wait} seconds.", level="error")])
         return await self._run(key, context, event_id, lambda c, now: self._begin(c, now, meta))
 
     async def handle(self, key: ConversationKey, inbound: Inbound, context: Context = Context(),

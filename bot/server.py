@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from aiohttp import web
 
 from bot.advisor import Advisor
-from bot.observability import metrics, observe
+from bot.observability import ERRORS, metrics, observe
 
 log = logging.getLogger(__name__)
 
 ADVISOR: web.AppKey[Advisor] = web.AppKey("advisor", Advisor)
+BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background", set)
+SHUTDOWN_GRACE_SECONDS = 25
+
+
+def spawn(app: web.Application, work: Coroutine[Any, Any, None], name: str) -> None:
+    """Run work after the response (Slack's ack, Teams' 200) and log its errors ourselves.
+
+    Shutdown waits for these tasks, so SIGTERM never cuts a turn between its save and its reply.
+    """
+    task = asyncio.create_task(_logged(work, name), name=name)
+    app[BACKGROUND].add(task)
+    task.add_done_callback(app[BACKGROUND].discard)
+
+
+async def _logged(work: Coroutine[Any, Any, None], name: str) -> None:
+    try:
+        await work
+    except Exception:
+        ERRORS.labels(kind="background").inc()
+        log.exception("background work failed", extra={"kind": name})
+
+
+async def _finish_background(app: web.Application) -> None:
+    tasks: set[asyncio.Task[None]] = app[BACKGROUND]
+    pending = list(tasks)
+    if pending:
+        await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -26,10 +56,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if healthy else 503)
 
 
-def create_app(advisor: Advisor, client_max_size: int = 1024 * 1024) -> web.Application:
-    """The server with health; bootstrap mounts Slack and Teams on it."""
+# Slack and Teams payloads are a few kilobytes; anything far larger is refused with 413.
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+def create_app(advisor: Advisor, client_max_size: int = MAX_REQUEST_BYTES) -> web.Application:
+    """The server with health and metrics; bootstrap mounts Slack and Teams on it."""
     app = web.Application(client_max_size=client_max_size, middlewares=[observe])
     app[ADVISOR] = advisor
+    app[BACKGROUND] = set()
+    app.on_shutdown.append(_finish_background)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
 

@@ -106,3 +106,14 @@ async def test_a_new_check_after_a_finished_one_keeps_old_buttons_stale(advisor)
     assert again.conversation.version > finished.conversation.version
     old = await advisor.handle(KEY, Inbound.click("answer", finished.conversation.ref, "no"))
     assert old.replies[0].level == "stale"
+
+
+async def test_a_user_starting_checks_in_a_flood_is_slowed_but_others_are_not(engine, store):
+    from bot.ratelimit import RateLimiter  # noqa: PLC0415
+
+    advisor = Advisor(engine, store, limiter=RateLimiter(burst=3, per_minute=6, clock=lambda: 0.0))
+    flooder = [await advisor.start(KEY) for _ in range(5)]
+    assert [t.conversation is not None for t in flooder] == [True, True, True, False, False]
+    assert "try again in 10 seconds" in flooder[-1].replies[0].text
+    other = await advisor.start(ConversationKey("slack", "T1", "D2", "U2"))
+    assert other.conversation is not None
