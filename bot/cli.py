@@ -136,9 +136,11 @@ def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web  # noqa: PLC0415  (only the server needs aiohttp)
 
     from bot.bootstrap import ConfigurationError, build_app, check_platforms  # noqa: PLC0415
+    from bot.observability import configure_logging  # noqa: PLC0415
     from bot.settings import Settings  # noqa: PLC0415
 
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
     port = args.port if args.port is not None else settings.port
     teams = True if args.teams else None
     try:
@@ -146,7 +148,10 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         return _fail(str(error))
     # run_app awaits the factory on its own loop, so the store's connections live on that loop.
-    web.run_app(build_app(settings, teams=teams), host=settings.host, port=port, print=None)
+    # On SIGTERM it stops accepting, lets requests in flight finish, then runs on_shutdown
+    # (which waits for background turns) and on_cleanup (which closes the store).
+    web.run_app(build_app(settings, teams=teams), host=settings.host, port=port, print=None,
+                shutdown_timeout=30, access_log=None)
     return 0
 
 
