@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--teams", action="store_true",
                        help="serve Teams even without MICROSOFT_APP_ID (local anonymous mode)")
     serve.set_defaults(run=_serve)
+    key = commands.add_parser("generate-key", help="print a new ENCRYPTION_KEY (Fernet)")
+    key.set_defaults(run=_generate_key)
     return parser
 
 
@@ -152,6 +154,13 @@ def _serve(args: argparse.Namespace) -> int:
     # (which waits for background turns) and on_cleanup (which closes the store).
     web.run_app(build_app(settings, teams=teams), host=settings.host, port=port, print=None,
                 shutdown_timeout=30, access_log=None)
+    return 0
+
+
+def _generate_key(_: argparse.Namespace) -> int:
+    from bot.crypto import generate_key  # noqa: PLC0415
+
+    print(generate_key())
     return 0
 
 

@@ -74,3 +74,10 @@ def test_schema_lists_every_question_and_the_recommendation() -> None:
     schema = json.loads(run("schema").stdout)
     assert schema["answers"]["properties"]["upstream"] == {"enum": ["fork", "overlaps", "no"]}
     assert "what_would_change" in schema["recommendation"]["properties"]
+
+
+def test_generate_key_prints_a_usable_encryption_key() -> None:
+    from bot.crypto import TokenCipher  # noqa: PLC0415
+
+    key = run("generate-key").stdout.strip()
+    assert TokenCipher(key).enabled
