@@ -1,0 +1,59 @@
+"""History export for reporting: CSV with one column per fact, or JSON with everything."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from bot.store.base import HistoryEntry, Store
+
+PAGE_SIZE = 200
+CSV_COLUMNS = ("completed_at", "platform", "workspace", "channel", "user_id", "user_name",
+               "flow", "flow_version", "path", "governance", "target_governance", "flags",
+               "review_in_months")
+
+
+async def collect(store: Store, *, user_id: str | None = None, workspace: str | None = None,
+                  platform: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+    """Up to `limit` (None: all) matching checks, newest first, read page by page."""
+    entries: list[HistoryEntry] = []
+    offset: int | None = 0
+    while offset is not None and (limit is None or len(entries) < limit):
+        size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - len(entries))
+        page = await store.history(user_id=user_id, workspace=workspace, platform=platform,
+                                   limit=size, offset=offset)
+        entries += page.entries
+        offset = page.next_offset
+    return entries
+
+
+def to_json(entries: Sequence[HistoryEntry]) -> str:
+    """A JSON array of the entries, exactly as stored."""
+    return json.dumps([entry.model_dump(mode="json") for entry in entries], indent=2)
+
+
+def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = ()) -> str:
+    """One row per check: the facts flattened, flags joined by ';', one column per answer.
+
+    `questions` fixes the order of the answer columns (the flow's order); answers to questions
+    not listed follow in the order first seen, so nothing is dropped.
+    """
+    answer_ids = list(questions)
+    for entry in entries:
+        answer_ids += [q for q in entry.answers if q not in answer_ids]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *(f"answer.{q}" for q in answer_ids)])
+    for entry in entries:
+        writer.writerow([*_facts(entry), *(entry.answers.get(q, "") for q in answer_ids)])
+    return out.getvalue()
+
+
+def _facts(entry: HistoryEntry) -> list[object]:
+    rec = entry.recommendation
+    return [entry.completed_at.isoformat(), entry.platform, entry.workspace, entry.channel,
+            entry.user_id, entry.user_name or "", entry.flow, entry.flow_version, rec.path.value,
+            rec.governance.value, rec.target_governance.value if rec.target_governance else "",
+            ";".join(flag.value for flag in rec.flags), rec.review_in_months]

@@ -1,0 +1,393 @@
+"""The store on SQL: SQLite (aiosqlite) or PostgreSQL (psycopg 3), through SQLAlchemy 2 async Core.
+
+Every write that must not be applied twice is one statement whose WHERE clause is the check:
+a compare-and-set `UPDATE ... WHERE version = :expected`, or an upsert that only replaces an
+expired row (`ON CONFLICT DO UPDATE ... WHERE expires_at < :now`). Both databases serialise
+those statements on the row, so exactly one of many racing writers sees a row count of 1.
+Dialect differences are left to SQLAlchemy's own `insert().on_conflict_*` constructs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.core.conversation import Conversation
+from bot.core.outcomes import Recommendation
+from bot.store.base import (
+    DEFAULT_CONVERSATION_TTL,
+    DEFAULT_IDEMPOTENCY_WINDOW,
+    ConflictError,
+    ConversationKey,
+    HistoryEntry,
+    HistoryPage,
+)
+
+# Any constant works: it only has to be the same for every replica running setup().
+MIGRATION_LOCK_ID = 0x05C_0001
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+PURGE_EVERY = 1000  # first_time() calls between two sweeps of expired event ids
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, also on SQLite, which stores no offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """Normalise to UTC so SQLite's text timestamps compare in the right order."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """Attach UTC to SQLite's naive results; convert PostgreSQL's to UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JsonColumn = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", UtcDateTime, nullable=False),
+)
+
+conversations = Table(
+    "conversations", metadata,
+    Column("key", String(512), primary_key=True),
+    Column("platform", String(64), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("conversations_expires_at", "expires_at"),
+    Index("conversations_user", "user_id", "platform"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("key", String(512), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("events_expires_at", "expires_at"),
+)
+
+history = Table(
+    "history", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("platform", String(64), nullable=False),
+    Column("workspace", String(255), nullable=False),
+    Column("channel", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("user_name", String(255)),
+    Column("completed_at", UtcDateTime, nullable=False),
+    Column("flow", String(64), nullable=False),
+    Column("flow_version", Integer, nullable=False),
+    Column("path", String(64), nullable=False),
+    Column("governance", String(64), nullable=False),
+    Column("answers", JsonColumn, nullable=False),
+    Column("recommendation", JsonColumn, nullable=False),
+    Index("history_workspace_completed", "workspace", "completed_at"),
+    Index("history_user_completed", "user_id", "completed_at"),
+    Index("history_completed", "completed_at"),
+)
+
+records = Table(
+    "records", metadata,
+    Column("kind", String(64), primary_key=True),
+    Column("scope", String(255), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def _create_v1(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[conversations, events, history, records])
+
+
+# Append only: each entry migrates the schema from version N to N+1 and is never edited once
+# released. The version applied is recorded in `schema_version`.
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_create_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def engine_url(database_url: str) -> URL:
+    """The SQLAlchemy async URL for a DATABASE_URL (sqlite:///path or postgresql://...)."""
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql:// "
+                     f"(got a '{url.drivername}' URL)")
+
+
+def _conversation_row(key: ConversationKey, conversation: Conversation, now: datetime,
+                      ttl: timedelta) -> dict[str, Any]:
+    return {"key": str(key), "platform": key.platform, "user_id": key.user,
+            "data": conversation.to_json(), "version": conversation.version,
+            "updated_at": now, "expires_at": now + ttl}
+
+
+def _history_row(entry: HistoryEntry) -> dict[str, Any]:
+    row = entry.model_dump(mode="json", exclude={"completed_at"})
+    rec = entry.recommendation
+    return {**row, "completed_at": entry.completed_at, "path": rec.path.value,
+            "governance": rec.governance.value}
+
+
+def _history_entry(row: Any) -> HistoryEntry:
+    return HistoryEntry(
+        platform=row.platform, workspace=row.workspace, channel=row.channel,
+        user_id=row.user_id, user_name=row.user_name, completed_at=row.completed_at,
+        flow=row.flow, flow_version=row.flow_version, answers=row.answers,
+        recommendation=Recommendation.model_validate(row.recommendation))
+
+
+class SqlStore:
+    """The Store port on SQLite or PostgreSQL; also the history for `RedisConversationStore`."""
+
+    def __init__(self, database_url: str, *, ttl: timedelta = DEFAULT_CONVERSATION_TTL,
+                 window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW, **engine_options: Any) -> None:
+        url = engine_url(database_url)
+        self.ttl, self.window = ttl, window
+        self.dialect = url.get_backend_name()
+        if self.dialect == "sqlite" and url.database not in (None, "", ":memory:"):
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url, **engine_options)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._first_time_calls = 0
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        """Apply the migrations not yet recorded, holding a lock other replicas wait on."""
+        async with self.engine.connect() as connection:
+            if self.dialect == "sqlite":
+                await self._migrate_sqlite(connection)
+            else:
+                await self._migrate_postgresql(connection)
+
+    async def _migrate_postgresql(self, connection: AsyncConnection) -> None:
+        async with connection.begin():
+            # Held until commit: a second replica waits here, then finds the work done.
+            await connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_ID)))
+            await connection.run_sync(_migrate)
+
+    async def _migrate_sqlite(self, connection: AsyncConnection) -> None:
+        # BEGIN IMMEDIATE takes the write lock up front, so two processes cannot both decide
+        # a migration is missing; the driver must not open its own transaction first.
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            await connection.run_sync(_migrate)
+        except BaseException:
+            await connection.exec_driver_sql("ROLLBACK")
+            raise
+        await connection.exec_driver_sql("COMMIT")
+
+    async def schema_version(self) -> int:
+        """The schema version recorded by the last setup() (0 before any)."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_recorded_version)
+
+    async def close(self) -> None:
+        """Release connections."""
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        """True when the database answers."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001  (any failure means unhealthy; the caller logs)
+            return False
+        return True
+
+    # --- conversations ----------------------------------------------------------------------
+
+    async def load(self, key: ConversationKey, now: datetime) -> Conversation | None:
+        """The live conversation, or None when absent or idle past the TTL."""
+        query = select(conversations.c.data).where(
+            conversations.c.key == str(key), conversations.c.expires_at >= now)
+        async with self.engine.connect() as connection:
+            data = (await connection.execute(query)).scalar_one_or_none()
+        return None if data is None else Conversation.from_json(data)
+
+    async def save(self, key: ConversationKey, conversation: Conversation,
+                   expected_version: int | None, now: datetime) -> None:
+        """Compare-and-set on the version; ConflictError when another save came first."""
+        row = _conversation_row(key, conversation, now, self.ttl)
+        if expected_version is None:
+            statement: Any = self._insert(conversations).values(row).on_conflict_do_update(
+                index_elements=[conversations.c.key], set_=row,
+                where=conversations.c.expires_at < now)
+        else:
+            statement = update(conversations).values(row).where(
+                conversations.c.key == str(key), conversations.c.version == expected_version,
+                conversations.c.expires_at >= now)
+        async with self.engine.begin() as connection:
+            changed = (await connection.execute(statement)).rowcount
+        if changed != 1:
+            raise ConflictError(f"{key}: the stored version is not {expected_version}")
+
+    async def delete(self, key: ConversationKey) -> None:
+        """Forget the conversation."""
+        async with self.engine.begin() as connection:
+            await connection.execute(delete(conversations).where(conversations.c.key == str(key)))
+
+    async def first_time(self, event_key: str, now: datetime) -> bool:
+        """Insert the event id, or replace an expired one; False when a live one exists."""
+        row = {"key": event_key, "expires_at": now + self.window}
+        statement = self._insert(events).values(row).on_conflict_do_update(
+            index_elements=[events.c.key], set_=row, where=events.c.expires_at <= now)
+        async with self.engine.begin() as connection:
+            inserted = (await connection.execute(statement)).rowcount == 1
+        self._first_time_calls += 1
+        if self._first_time_calls % PURGE_EVERY == 0:
+            await self.purge_expired(now)
+        return inserted
+
+    def _insert(self, table: Table) -> Any:
+        # SQLAlchemy's dialect-specific INSERT constructs know each ON CONFLICT spelling.
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        # rowcount of an INSERT is only kept when asked for (psycopg closes the cursor first).
+        return module.insert(table).execution_options(preserve_rowcount=True)
+
+    # --- history ----------------------------------------------------------------------------
+
+    async def record_history(self, entry: HistoryEntry) -> None:
+        """Append a completed check."""
+        async with self.engine.begin() as connection:
+            await connection.execute(history.insert().values(_history_row(entry)))
+
+    async def history(self, *, user_id: str | None = None, workspace: str | None = None,
+                      platform: str | None = None, limit: int = 20,
+                      offset: int = 0) -> HistoryPage:
+        """Completed checks, newest first, filtered and paginated."""
+        filters = [column == value for column, value in (
+            (history.c.user_id, user_id), (history.c.workspace, workspace),
+            (history.c.platform, platform)) if value is not None]
+        query = (select(history).where(*filters)
+                 .order_by(history.c.completed_at.desc(), history.c.id.desc())
+                 .limit(limit + 1).offset(offset))
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        more = len(rows) > limit
+        return HistoryPage(entries=[_history_entry(row) for row in rows[:limit]],
+                           next_offset=offset + limit if more else None)
+
+    # --- platform records -------------------------------------------------------------------
+
+    async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
+        """Keep a record, replacing any with the same kind, scope and key."""
+        statement = self._insert(records).values(
+            kind=kind, scope=scope, key=key, value=value).on_conflict_do_update(
+            index_elements=[records.c.kind, records.c.scope, records.c.key], set_={"value": value})
+        async with self.engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def get_records(self, kind: str, scope: str) -> dict[str, str]:
+        """Every record of `kind` in `scope`, by key."""
+        query = select(records.c.key, records.c.value).where(
+            records.c.kind == kind, records.c.scope == scope)
+        async with self.engine.connect() as connection:
+            return {row.key: row.value for row in await connection.execute(query)}
+
+    async def delete_record(self, kind: str, scope: str, key: str) -> None:
+        """Forget one record."""
+        async with self.engine.begin() as connection:
+            await connection.execute(delete(records).where(
+                records.c.kind == kind, records.c.scope == scope, records.c.key == key))
+
+    # --- retention --------------------------------------------------------------------------
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Delete expired conversations and event ids; how many rows went."""
+        async with self.engine.begin() as connection:
+            gone = (await connection.execute(
+                delete(conversations).where(conversations.c.expires_at < now))).rowcount
+            gone += (await connection.execute(
+                delete(events).where(events.c.expires_at <= now))).rowcount
+        return gone
+
+    async def purge_history(self, older_than: datetime) -> int:
+        """Delete checks completed before `older_than` (retention); how many went."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                delete(history).where(history.c.completed_at < older_than))
+        return result.rowcount
+
+    async def forget_user(self, user_id: str, platform: str | None = None) -> int:
+        """Delete a user's history and conversations (erasure requests); how many rows went."""
+        gone = 0
+        async with self.engine.begin() as connection:
+            for table in (history, conversations):
+                condition = table.c.user_id == user_id
+                if platform is not None:
+                    condition &= table.c.platform == platform
+                gone += (await connection.execute(delete(table).where(condition))).rowcount
+        return gone
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # busy_timeout first: switching to WAL itself waits for other connections' locks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")  # durable across crashes of the process in WAL
+    cursor.close()
+
+
+def _recorded_version(connection: Connection) -> int:
+    if not connection.dialect.has_table(connection, schema_version.name):
+        return 0
+    return int(connection.execute(select(func.max(schema_version.c.version))).scalar() or 0)
+
+
+def _migrate(connection: Connection) -> None:
+    """Create the version table, then run every migration after the recorded version."""
+    metadata.create_all(connection, tables=[schema_version])
+    current = _recorded_version(connection)
+    for number, migration in enumerate(MIGRATIONS[current:], start=current + 1):
+        migration(connection)
+        connection.execute(schema_version.insert().values(
+            version=number, applied_at=datetime.now(UTC)))
