@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -39,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     flow.set_defaults(run=_flow)
     schema = commands.add_parser("schema", help="JSON Schema of answers and recommendation")
     schema.set_defaults(run=_schema)
+    history = commands.add_parser("history", help="completed checks, newest first, for reports")
+    history.add_argument("--format", choices=["csv", "json"], default="csv")
+    history.add_argument("--workspace", help="only this Slack workspace or Teams tenant id")
+    history.add_argument("--user", help="only this platform user id")
+    history.add_argument("--platform", choices=["slack", "teams", "terminal"])
+    history.add_argument("--limit", type=int, metavar="N", help="at most N checks (default: all)")
+    history.set_defaults(run=_history)
     serve = commands.add_parser("serve", help="run the Slack and Teams server")
     serve.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
     serve.add_argument("--teams", action="store_true",
@@ -50,9 +59,53 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _chat(_: argparse.Namespace) -> int:
-    from bot.platforms.terminal import chat  # noqa: PLC0415  (rich rendering only for chat)
+    return asyncio.run(_chat_in_store())
 
-    return chat(Engine.default(), Console(), input)
+
+async def _chat_in_store() -> int:
+    """The terminal check, saved turn by turn in the default store so it can be resumed."""
+    from bot.advisor import Advisor  # noqa: PLC0415  (the store's drivers load only when used)
+    from bot.bootstrap import open_store  # noqa: PLC0415
+    from bot.platforms.terminal import chat  # noqa: PLC0415  (rich rendering only for chat)
+    from bot.settings import Settings  # noqa: PLC0415
+    from bot.store.base import ConversationKey  # noqa: PLC0415
+
+    store = await open_store(Settings())
+    try:
+        key = ConversationKey("terminal", "local", "chat", _terminal_user())
+        return await chat(Advisor(Engine.default(), store), key, Console(), input)
+    finally:
+        await store.close()
+
+
+def _terminal_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no password entry (some containers)
+        return "local"
+
+
+def _history(args: argparse.Namespace) -> int:
+    return asyncio.run(_export_history(args))
+
+
+async def _export_history(args: argparse.Namespace) -> int:
+    """Print the matching completed checks, newest first, as CSV or JSON."""
+    from bot.bootstrap import open_store  # noqa: PLC0415
+    from bot.settings import Settings  # noqa: PLC0415
+    from bot.store.export import collect, to_csv, to_json  # noqa: PLC0415
+
+    store = await open_store(Settings())
+    try:
+        entries = await collect(store, user_id=args.user, workspace=args.workspace,
+                                platform=args.platform, limit=args.limit)
+    finally:
+        await store.close()
+    if args.format == "json":
+        print(to_json(entries))
+    else:
+        print(to_csv(entries, list(Engine.default().options)), end="")
+    return 0
 
 
 def _assess(args: argparse.Namespace) -> int:

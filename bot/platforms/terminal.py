@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from bot.advisor import Advisor, Turn
 from bot.core.conversation import Inbound
-from bot.core.engine import Engine
 from bot.core.outcomes import (
     FLAG_TITLES,
     GOVERNANCE_MEANINGS,
@@ -21,6 +19,7 @@ from bot.core.outcomes import (
     Recommendation,
 )
 from bot.core.replies import AskQuestion, Closed, Notice, Reply, Result
+from bot.store.base import ConversationKey
 
 
 def render_question(console: Console, reply: AskQuestion) -> None:
@@ -80,19 +79,36 @@ def render(console: Console, replies: list[Reply]) -> None:
             render_recommendation(console, reply.recommendation)
 
 
-def chat(engine: Engine, console: Console, read: Callable[[str], str]) -> int:
-    """Run one check in the terminal until it finishes, is cancelled or input ends."""
-    console.print(Panel(engine.flow.intro, title=engine.flow.title))
-    step = engine.start(uuid.uuid4().hex[:12], datetime.now(UTC))
-    render(console, step.replies)
-    conversation = step.conversation
-    while conversation.active:
-        try:
-            text = read("> ")
-        except (EOFError, KeyboardInterrupt):
-            console.print("\nStopped.")
-            return 1
-        step = engine.advance(conversation, Inbound.typed(text), datetime.now(UTC))
-        conversation = step.conversation
-        render(console, step.replies)
+RESUME_PROMPT = "You have an unfinished check. Continue where you left off? [Y/n] "
+STOPPED = "\nStopped. Your answers are saved: run chat again to continue where you left off."
+
+
+async def chat(advisor: Advisor, key: ConversationKey, console: Console,
+               read: Callable[[str], str]) -> int:
+    """Run one check in the terminal until it finishes, is cancelled or input ends.
+
+    Every turn is saved through the advisor, so a check stopped by Ctrl-C, end of input or a
+    killed process is offered again, at the same question, the next time.
+    """
+    flow = advisor.engine.flow
+    console.print(Panel(flow.intro, title=flow.title))
+    try:
+        turn = await _opening(advisor, key, read)
+        render(console, turn.replies)
+        while turn.conversation is not None and turn.conversation.active:
+            turn = await advisor.handle(key, Inbound.typed(read("> ")))
+            render(console, turn.replies)
+    except (EOFError, KeyboardInterrupt):
+        console.print(STOPPED)
+        return 1
     return 0
+
+
+async def _opening(advisor: Advisor, key: ConversationKey, read: Callable[[str], str]) -> Turn:
+    """Offer the unfinished check, if any; otherwise start a new one."""
+    saved = await advisor.current(key)
+    if saved is None or not saved.active:
+        return await advisor.start(key)
+    if read(RESUME_PROMPT).strip().lower() in ("", "y", "yes"):
+        return Turn([advisor.engine.ask(saved)], saved)
+    return await advisor.handle(key, Inbound.typed("restart"))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,11 +17,21 @@ from bot.core.outcomes import Recommendation
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+# Typed answers of one whole check in the terminal, after "2" (overlaps) to the first question.
+ANSWERS = ["3", "3", "4", "3", "3", "3", "1", "3", "1", "1", "3"]
 
 
-def run(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str = "", cwd: Path | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, text=True,
-                          capture_output=True, cwd=cwd, check=False, timeout=60)
+                          capture_output=True, cwd=cwd, check=False, timeout=60, env=env)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The environment with a store of the test's own: chat and history never touch the user's."""
+    isolated = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    return {**isolated, "DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}"}
 
 
 def test_assess_prints_the_recommendation_contract_as_json(tmp_path: Path) -> None:
@@ -52,17 +66,61 @@ def test_unreadable_answers_exit_2() -> None:
     assert result.returncode == 2 and "cannot read answers" in result.stderr
 
 
-def test_chat_runs_a_whole_check_in_the_terminal() -> None:
-    typed = "\n".join(["2", "huh?", "3", "3", "4", "3", "3", "3", "1", "3", "1", "1", "3"])
-    result = run("chat", stdin=typed + "\n")
+def test_chat_runs_a_whole_check_in_the_terminal(env) -> None:
+    typed = "\n".join(["2", "huh?", *ANSWERS])
+    result = run("chat", stdin=typed + "\n", env=env)
     assert result.returncode == 0, result.stderr
     assert "Sorry, I did not understand" in result.stdout
     assert "Recommendation" in result.stdout and "Next steps" in result.stdout
 
 
-def test_chat_stops_cleanly_when_input_ends() -> None:
-    result = run("chat", stdin="3\n")
+def test_chat_stops_cleanly_when_input_ends(env) -> None:
+    result = run("chat", stdin="3\n", env=env)
     assert result.returncode == 1 and "Stopped." in result.stdout
+
+
+def test_a_chat_killed_mid_check_resumes_at_the_same_question(env) -> None:
+    chat = subprocess.Popen([sys.executable, "-m", "bot.cli", "chat"], text=True, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watchdog = threading.Timer(60, chat.kill)
+    watchdog.start()
+    try:
+        chat.stdin.write("2\n3\n")
+        chat.stdin.flush()
+        assert wait_for_line(chat, "Question 3 of")  # two answers saved, the third asked
+    finally:
+        chat.kill()  # SIGKILL: no chance to clean up
+        chat.communicate()
+        watchdog.cancel()
+    resumed = run("chat", stdin="\n".join(["", *ANSWERS[1:]]) + "\n", env=env)  # "": yes
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Continue where you left off? [Y/n]" in resumed.stdout
+    assert resumed.stdout.index("Question 3 of") < resumed.stdout.index("\u2714")
+    assert "Question 1 of" not in resumed.stdout and "Recommendation" in resumed.stdout
+    exported = json.loads(run("history", "--format", "json", env=env).stdout)
+    assert len(exported) == 1 and exported[0]["platform"] == "terminal"
+    answers = exported[0]["answers"]
+    assert (answers["upstream"], answers["confidential"]) == ("overlaps", "none")  # before kill
+
+
+def test_declining_to_resume_starts_over_at_the_first_question(env) -> None:
+    run("chat", stdin="2\n", env=env)
+    again = run("chat", stdin="n\n", env=env)
+    assert "Continue where you left off" in again.stdout
+    assert "Starting over." in again.stdout and "Question 1 of" in again.stdout
+
+
+def test_history_exports_completed_checks_as_csv_filtered_by_user(env) -> None:
+    run("chat", stdin="\n".join(["2", *ANSWERS]) + "\n", env=env)
+    rows = list(csv.DictReader(io.StringIO(run("history", env=env).stdout)))
+    assert len(rows) == 1 and rows[0]["path"] and rows[0]["answer.upstream"] == "overlaps"
+    assert run("history", "--user", "nobody", env=env).stdout.count("\n") == 1  # header only
+
+
+def wait_for_line(process: subprocess.Popen[str], marker: str) -> bool:
+    """Read the process's output until a line holds `marker` (False if output ends first)."""
+    assert process.stdout is not None
+    return any(marker in line for line in process.stdout)
 
 
 def test_the_readme_flow_diagram_is_current() -> None:
