@@ -1,0 +1,216 @@
+"""What the Slack edge does after the ack: run the advisor's turn and show its replies in the DM.
+
+Per-user Slack details (the DM channel, the open question's message, the default channel for the
+summary) are small store records rather than conversation meta: updating meta bumps the
+conversation's version, which would turn the buttons just posted into stale ones.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.advisor import Advisor, Context, Turn
+from bot.core.conversation import Action, Inbound
+from bot.core.engine import InvalidAnswerError, MissingAnswerError
+from bot.core.replies import AskQuestion, Closed, Notice, Reply, Result
+from bot.platforms import slack_blocks as blocks
+from bot.store.base import ConversationKey
+
+PLACES = "slack.user"
+CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+SCHEDULE_LIMIT = timedelta(days=119)  # chat.scheduleMessage refuses more than 120 days ahead
+Place = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The Slack user a request is from, and their workspace."""
+
+    team: str
+    user: str
+    name: str | None = None
+
+    @property
+    def key(self) -> ConversationKey:
+        """Each user has one check, in their DM with the bot."""
+        return ConversationKey("slack", self.team, "dm", self.user)
+
+    @property
+    def scope(self) -> str:
+        """Where this user's Slack details are kept in the store's records."""
+        return f"{self.team}:{self.user}"
+
+
+def _event(event_id: str | None) -> str | None:
+    return f"slack:{event_id}" if event_id else None
+
+
+class Dialogue:
+    """Runs advisor turns for Slack users and renders the replies with the Web API."""
+
+    def __init__(self, advisor: Advisor) -> None:
+        self.advisor = advisor
+
+    async def command(self, client: AsyncWebClient, who: Who, sub: str, channel: str | None,
+                      event_id: str | None) -> None:
+        """/opensource-check [restart|cancel], or a start button."""
+        place = await self._place(who)
+        if channel and not channel.startswith("D"):
+            await self._remember(who, place, summary_channel=channel)
+        if sub == "start":
+            turn = await self.advisor.start(who.key, self._context(who, place), _event(event_id))
+        else:
+            current = await self.advisor.current(who.key)
+            if sub == "cancel" and (current is None or not current.active):
+                return
+            action: Action = "restart" if sub == "restart" else "cancel"
+            turn = await self.advisor.handle(who.key, Inbound(action=action),
+                                             self._context(who, place), _event(event_id))
+        await self._render(client, who, place, turn)
+
+    async def typed(self, client: AsyncWebClient, who: Who, text: str, dm: str,
+                    event_id: str | None, *, start: bool) -> None:
+        """A message typed in the DM: a greeting starts (or resumes), anything else is input."""
+        place = await self._place(who)
+        if place.get("dm") != dm:
+            await self._remember(who, place, dm=dm)
+        context = self._context(who, place)
+        turn = (await self.advisor.start(who.key, context, _event(event_id)) if start else
+                await self.advisor.handle(who.key, Inbound.typed(text), context, _event(event_id)))
+        await self._render(client, who, place, turn)
+
+    async def click(self, client: AsyncWebClient, who: Who, action: str, ref: str, *,
+                    option: str | None, clicked: tuple[str | None, str | None, str | None]
+                    ) -> None:
+        """A button on a question: an answer, help, back or cancel."""
+        channel, ts, trigger = clicked
+        place = await self._place(who)
+        if channel and place.get("dm") != channel:
+            await self._remember(who, place, dm=channel)
+        inbound = Inbound(action=action, ref=ref, option=option)
+        turn = await self.advisor.handle(who.key, inbound, self._context(who, place),
+                                         _event(trigger))
+        await self._render(client, who, place, turn, clicked_ts=ts, quiet=action == "help")
+
+    async def history(self, who: Who, respond: AsyncRespond) -> None:
+        """The user's recent results, answered ephemerally where the command was typed."""
+        page = await self.advisor.store.history(user_id=who.user, workspace=who.team,
+                                                platform="slack", limit=10)
+        await respond(text=blocks.history(page.entries), response_type="ephemeral")
+
+    async def home(self, client: AsyncWebClient, who: Who) -> None:
+        """Publish the App Home tab."""
+        page = await self.advisor.store.history(user_id=who.user, workspace=who.team,
+                                                platform="slack", limit=10)
+        await client.views_publish(user_id=who.user, view=blocks.home(
+            page.entries, self.advisor.engine.flow.intro))
+
+    async def post_summary(self, client: AsyncWebClient, who: Who, value: str,
+                           chosen: str | None, dm: str | None) -> None:
+        """Post a result's summary to the chosen channel, on behalf of the person who ran it."""
+        data: dict[str, Any] = json.loads(value)
+        channel = chosen or data.get("c")
+        problem = self._cannot_post_yet(who, data["u"], channel)
+        if problem is None:
+            problem = await self._post(client, who, data, channel or "")
+        await self._whisper(client, who, dm, blocks.note(problem))
+
+    def _cannot_post_yet(self, who: Who, runner: str, channel: str | None) -> str | None:
+        if who.user != runner:
+            return f"Only <@{runner}>, who ran this check, can post its summary."
+        if not channel:
+            return "Pick a channel in the menu first, then press *Post summary*."
+        return None
+
+    async def _post(self, client: AsyncWebClient, who: Who, data: dict[str, Any],
+                    channel: str) -> str:
+        try:
+            _, rec = self.advisor.engine.assess(data["a"])
+        except (InvalidAnswerError, MissingAnswerError):
+            return "The questions have changed since this check; run it again to post a summary."
+        try:
+            await client.chat_postMessage(channel=channel,
+                                          **blocks.summary(rec, data["u"]).as_kwargs())
+        except SlackApiError as error:
+            if error.response.get("error") in CANNOT_POST:
+                return blocks.cannot_post(channel, str(error.response["error"]))
+            raise
+        await self._remember(who, await self._place(who), summary_channel=channel)
+        return f"Posted the summary to <#{channel}>."
+
+    async def remind(self, client: AsyncWebClient, who: Who, action: str, value: str,
+                     dm: str | None) -> None:
+        """Schedule a reminder in the DM; Slack keeps the schedule, not us."""
+        now = datetime.now(UTC)
+        due = (now + timedelta(days=round(int(value) * 30.44)) if action == "remind"
+               else datetime.fromtimestamp(int(value), UTC))
+        post_at = min(due, now + SCHEDULE_LIMIT)
+        message = blocks.reminder(due, rearm=post_at < due)
+        await client.chat_scheduleMessage(channel=dm or who.user, post_at=int(post_at.timestamp()),
+                                          **message.as_kwargs())
+        note = f"I will remind you here on {due:%Y-%m-%d}."
+        if post_at < due:
+            note = (f"Slack schedules at most 120 days ahead, so I will check in on "
+                    f"{post_at:%Y-%m-%d} and offer to remind you on {due:%Y-%m-%d}.")
+        await self._whisper(client, who, dm, blocks.note(note))
+
+    # --- rendering --------------------------------------------------------------------------
+
+    async def _render(self, client: AsyncWebClient, who: Who, place: Place, turn: Turn, *,
+                      clicked_ts: str | None = None, quiet: bool = False) -> None:
+        if turn.duplicate:
+            return
+        for reply in turn.replies:
+            await self._show(client, who, place, reply, clicked_ts=clicked_ts, quiet=quiet)
+
+    async def _show(self, client: AsyncWebClient, who: Who, place: Place, reply: Reply, *,
+                    clicked_ts: str | None, quiet: bool) -> None:
+        dm = place.get("dm", who.user)
+        if isinstance(reply, AskQuestion):
+            sent = await client.chat_postMessage(channel=dm,
+                                                 **blocks.question(reply).as_kwargs())
+            await self._remember(who, place, dm=str(sent["channel"]), question_ts=str(sent["ts"]))
+        elif isinstance(reply, Closed):
+            ts = clicked_ts or place.get("question_ts")
+            if ts is not None and "dm" in place:
+                await client.chat_update(channel=dm, ts=ts, **blocks.closed(reply).as_kwargs())
+        elif isinstance(reply, Notice):
+            if quiet or reply.level == "stale":
+                await self._whisper(client, who, place.get("dm"), blocks.notice(reply))
+            else:
+                await client.chat_postMessage(channel=dm, **blocks.notice(reply).as_kwargs())
+        elif isinstance(reply, Result):
+            rec = reply.recommendation
+            await client.chat_postMessage(channel=dm, **blocks.result(
+                rec, runner=who.user, answers=reply.answers,
+                summary_channel=place.get("summary_channel"),
+                review_months=rec.review_in_months).as_kwargs())
+
+    async def _whisper(self, client: AsyncWebClient, who: Who, dm: str | None,
+                       message: blocks.Message) -> None:
+        """An ephemeral note in the DM (only the user sees it, and it does not pile up)."""
+        if dm is None:
+            await client.chat_postMessage(channel=who.user, **message.as_kwargs())
+        else:
+            await client.chat_postEphemeral(channel=dm, user=who.user, **message.as_kwargs())
+
+    # --- per-user Slack details -------------------------------------------------------------
+
+    def _context(self, who: Who, place: Place) -> Context:
+        return Context(channel=place.get("dm", ""), user_name=who.name)
+
+    async def _place(self, who: Who) -> Place:
+        return await self.advisor.store.get_records(PLACES, who.scope)
+
+    async def _remember(self, who: Who, place: Place, **values: str) -> None:
+        for name, value in values.items():
+            if place.get(name) != value:
+                place[name] = value
+                await self.advisor.store.put_record(PLACES, who.scope, name, value)

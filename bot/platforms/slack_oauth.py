@@ -1,0 +1,116 @@
+"""Slack installations and OAuth state kept in the project's store, so every replica shares them.
+
+slack_sdk ships SQLAlchemy stores, but they would add their own tables beside the project's and
+know nothing of Redis deployments; the store's small-record API already works everywhere.
+Bot tokens are encrypted with bot.crypto when ENCRYPTION_KEY is set.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+
+from bot.crypto import TokenCipher
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+BOTS = "slack.bot"
+STATES = "slack.oauth_state"
+STATE_TTL_SECONDS = 600
+
+
+def _team_key(enterprise_id: str | None, team_id: str | None,
+              is_enterprise_install: bool | None) -> str:
+    return f"{enterprise_id or '-'}:{'-' if is_enterprise_install else team_id or '-'}"
+
+
+class RecordInstallationStore(AsyncInstallationStore):
+    """Bot installations, one record per workspace (or per org for org-wide installs)."""
+
+    def __init__(self, store: Store, cipher: TokenCipher) -> None:
+        self._store = store
+        self._cipher = cipher
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        await self.async_save_bot(installation.to_bot())
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        record: dict[str, Any] = {
+            "app_id": bot.app_id, "enterprise_id": bot.enterprise_id, "team_id": bot.team_id,
+            "team_name": bot.team_name, "bot_token": self._cipher.encrypt(bot.bot_token),
+            "bot_id": bot.bot_id, "bot_user_id": bot.bot_user_id, "bot_scopes": bot.bot_scopes,
+            "is_enterprise_install": bot.is_enterprise_install, "installed_at": bot.installed_at}
+        key = _team_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
+        await self._store.put_record(BOTS, "installations", key, json.dumps(record))
+        log.info("slack workspace installed", extra={"workspace": bot.team_id})
+
+    async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
+                             is_enterprise_install: bool | None = False) -> Bot | None:
+        records = await self._store.get_records(BOTS, "installations")
+        found = records.get(_team_key(enterprise_id, team_id, is_enterprise_install))
+        if found is None:
+            return None
+        record = json.loads(found)
+        record["bot_token"] = self._cipher.decrypt(record["bot_token"])
+        return Bot(**record)
+
+    async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                                      user_id: str | None = None,
+                                      is_enterprise_install: bool | None = False,
+                                      ) -> Installation | None:
+        bot = await self.async_find_bot(enterprise_id=enterprise_id, team_id=team_id,
+                                        is_enterprise_install=is_enterprise_install)
+        if bot is None:
+            return None
+        return Installation(
+            app_id=bot.app_id, enterprise_id=bot.enterprise_id, team_id=bot.team_id,
+            team_name=bot.team_name, bot_token=bot.bot_token, bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id, bot_scopes=bot.bot_scopes, user_id=user_id or "",
+            is_enterprise_install=bot.is_enterprise_install, installed_at=bot.installed_at)
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self._store.delete_record(BOTS, "installations",
+                                        _team_key(enterprise_id, team_id, False))
+
+    async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                                        user_id: str | None = None,  # noqa: ARG002
+                                        ) -> None:
+        # Bot-only installs: the workspace's one bot record goes, whoever's install it was.
+        await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+
+class RecordStateStore(AsyncOAuthStateStore):
+    """One-time OAuth states: issued with an expiry, consumed at most once."""
+
+    def __init__(self, store: Store, ttl_seconds: int = STATE_TTL_SECONDS) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:  # noqa: ARG002  (the port's signature)
+        state = secrets.token_urlsafe(24)
+        await self._store.put_record(STATES, state, "expires", str(time.time() + self._ttl))
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        found = (await self._store.get_records(STATES, state)).get("expires")
+        if found is None:
+            return False
+        await self._store.delete_record(STATES, state, "expires")
+        return time.time() < float(found)

@@ -1,0 +1,175 @@
+"""A local fake of Slack's Web API over real HTTP: it records every call, keeps the messages it was
+asked to post or update, and can answer with scripted errors (not_in_channel, 429 + Retry-After).
+
+Point the app's SLACK_API_URL at `fake.api_url`; slash command response_urls at `fake.hooks_url`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TEAM_TOKENS = {"xoxb-T1-token": "T1"}
+
+
+@dataclass
+class Call:
+    """One Web API call as the fake received it."""
+
+    method: str
+    token: str | None
+    params: dict[str, Any]
+
+
+@dataclass
+class Failure:
+    """Answer `method` with an error (or an HTTP status) `times` times, when `when` matches."""
+
+    method: str
+    error: str | None = None
+    status: int = 200
+    retry_after: int | None = None
+    times: int = 1
+    when: Callable[[dict[str, Any]], bool] | None = None
+
+
+@dataclass
+class Posted:
+    """A message the app posted, as it looks now (after any chat.update)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    user: str | None = None  # set for ephemeral messages: who sees them
+
+
+class FakeSlack:
+    """The fake Web API; start() binds an ephemeral port."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.messages: list[Posted] = []
+        self.responses: list[dict[str, Any]] = []
+        self.tokens = dict(TEAM_TOKENS)
+        self.oauth_team = ("T2", "xoxb-T2-token")
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    @property
+    def hooks_url(self) -> str:
+        return f"{self.url}/hooks"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/hooks/{rest:.*}", self._hook)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail(self, method: str, error: str | None = None, **options: Any) -> None:
+        """Script an error answer for the next matching call(s)."""
+        self.failures.append(Failure(method, error, **options))
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def dm(self, user: str) -> list[Posted]:
+        """Every message in the user's DM with the bot, oldest first."""
+        return [m for m in self.messages if m.channel == f"D{user}"]
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        else:
+            params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        for name in ("blocks", "view"):
+            if isinstance(params.get(name), str):
+                params[name] = json.loads(params[name])
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        self.calls.append(Call(method, token or params.get("token"), params))
+        failure = self._failure(method, params)
+        if failure is not None:
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            body = {"ok": False, "error": failure.error or "ratelimited"}
+            return web.json_response(body, status=failure.status, headers=headers)
+        if method != "oauth.v2.access" and token not in self.tokens:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response({"ok": True, **self._answer(method, params, token)})
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+    def _failure(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == method and failure.times > 0 and (
+                    failure.when is None or failure.when(params)):
+                failure.times -= 1
+                return failure
+        return None
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel.startswith("U"):
+            channel = f"D{channel}"  # posting to a user id posts in the bot's DM with them
+        answers: dict[str, Callable[[], dict[str, Any]]] = {
+            "auth.test": lambda: self._auth(token),
+            "chat.postMessage": lambda: self._post(channel, params, None),
+            "chat.postEphemeral": lambda: {
+                "message_ts": self._post(channel, params, params["user"])["ts"]},
+            "chat.update": lambda: self._update(channel, params),
+            "chat.scheduleMessage": lambda: {"channel": channel, "scheduled_message_id": "Q1",
+                                             "post_at": params["post_at"]},
+            "oauth.v2.access": self._oauth,
+        }
+        return answers.get(method, dict)()
+
+    def _auth(self, token: str | None) -> dict[str, Any]:
+        team = self.tokens[token or ""]
+        return {"team_id": team, "user_id": f"UBOT{team}", "bot_id": f"B{team}"}
+
+    def _update(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        for message in self.messages:
+            if (message.channel, message.ts) == (channel, params["ts"]):
+                message.text, message.blocks = params["text"], params.get("blocks", [])
+        return {"channel": channel, "ts": params["ts"]}
+
+    def _post(self, channel: str, params: dict[str, Any], user: str | None) -> dict[str, Any]:
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        self.messages.append(Posted(channel, ts, params.get("text", ""),
+                                    params.get("blocks", []), user))
+        return {"channel": channel, "ts": ts}
+
+    def _oauth(self) -> dict[str, Any]:
+        team, token = self.oauth_team
+        self.tokens[token] = team
+        return {"access_token": token, "token_type": "bot", "scope": "chat:write,commands",
+                "bot_user_id": f"UBOT{team}", "app_id": "A1",
+                "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
+                "is_enterprise_install": False, "authed_user": {"id": "U9"}}
