@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
+from jwt import PyJWTError
 from msrest.exceptions import HttpOperationError
 
 from bot.advisor import Advisor, Context, Turn, utc_now
@@ -40,7 +42,10 @@ log = logging.getLogger(__name__)
 PLATFORM = "teams"
 OPEN_CARD = "teams.card"  # record: the user's open question card, to close it on a typed answer
 START = {"start", "hi", "hello", "hey", "begin"}  # and anything with "opensource-check"
+MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 CLICKS: dict[str, Action] = {"answer": "answer", "back": "back", "cancel": "cancel"}
+AUTHENTICATION: web.AppKey[ReusingAuthentication] = web.AppKey("teams_authentication",
+                                                              ReusingAuthentication)
 NOT_YOURS = ("That check belongs to someone else, so I changed nothing. @mention me with "
              "opensource-check to run your own.")
 
@@ -50,7 +55,7 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> N
     if not settings.microsoft_app_id:
         log.warning("Teams runs in local anonymous mode: MICROSOFT_APP_ID is not set, so requests "
                     "are not authenticated. Use this only with the Bot Framework Emulator.")
-    authentication = ReusingAuthentication(settings)
+    authentication = app[AUTHENTICATION] = ReusingAuthentication(settings)
     edge = TeamsEdge(advisor, CloudAdapter(authentication), settings.microsoft_app_id or "")
     app.router.add_post("/api/messages", edge.messages)
 
@@ -104,7 +109,7 @@ class TeamsEdge:
         try:
             auth = await self.adapter.bot_framework_authentication.authenticate_request(
                 activity, header)
-        except PermissionError:
+        except (PermissionError, PyJWTError):
             return web.Response(status=401)
         spawn(request.app, self._process(auth, activity), "teams turn")
         return web.Response(status=202)
@@ -126,9 +131,12 @@ class TeamsEdge:
         if "ocb" in value:
             await self._on_submit(context, value)
             return
-        said = normalise(TurnContext.remove_recipient_mention(activity) or "")
+        # Not TurnContext.remove_recipient_mention: it deletes every occurrence of the bot's
+        # name, and the bot is called like its command.
+        typed = MENTION.sub(" ", activity.text or "").strip()
+        said = normalise(typed)
         key = key_of(activity)
-        if said in START or "opensource check" in said:
+        if not said or said in START or "opensource check" in said:
             await self._start(context, key)
         elif said == "history":
             page = await self.advisor.store.history(user_id=key.user, platform=PLATFORM, limit=5)
@@ -139,7 +147,7 @@ class TeamsEdge:
             await context.send_activity("No check is running. Type start to begin one.")
         else:
             await self._render(context, key, await self.advisor.handle(
-                key, Inbound.typed(said), _context(activity), _event(activity)))
+                key, Inbound.typed(typed), _context(activity), _event(activity)))
 
     async def _active(self, key: ConversationKey) -> bool:
         conversation = await self.advisor.current(key)

@@ -1,0 +1,304 @@
+"""The Teams bot end to end: activities POSTed to the real server, a fake Bot Connector behind it.
+
+Every card the bot sends or updates is validated against the Adaptive Card 1.5 schema when each
+test ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bot.platforms.teams import AUTHENTICATION, NOT_YOURS
+from bot.settings import Settings
+from tests.e2e.teams_harness import TEAM, TeamsHarness, path_of, personal_chat, question_of
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+CARD_SCHEMA = json.loads((SCHEMAS / "adaptive-card.v1.5.schema.json").read_text())
+FORK = [("upstream", "fork"), ("confidential", "none"), ("ownership", "yes")]
+CHANNEL = {"id": "19:design@thread.tacv2", "name": "Design"}
+
+
+def assert_valid_cards(harness: TeamsHarness) -> None:
+    validator = jsonschema.Draft6Validator(CARD_SCHEMA)
+    for message in harness.connector.messages:
+        if message.card is not None:
+            validator.validate(message.card)
+
+
+@pytest.fixture
+async def bot() -> AsyncIterator[TeamsHarness]:
+    async with TeamsHarness() as harness:
+        yield harness
+        assert_valid_cards(harness)
+
+
+async def answer(bot: TeamsHarness, user: str, script: list[tuple[str, str]]) -> None:
+    for question, option in script:
+        card = bot.open_card(user)
+        assert card is not None and question_of(card) == question
+        await bot.submit(user, card, bot.button(card, option))
+
+
+def texts(bot: TeamsHarness, user: str) -> list[str]:
+    return [m.text for m in bot.chat(user) if m.text]
+
+
+def result_card(bot: TeamsHarness, user: str) -> dict[str, object]:
+    found = [m.card for m in bot.chat(user) if m.card and path_of(m)]
+    assert found, "no result card"
+    return found[-1]
+
+
+# --- personal chat ---------------------------------------------------------------------------
+
+async def test_a_whole_check_by_card_clicks_closes_each_card_and_ends_with_a_result(bot) -> None:
+    assert await bot.say("U1", "hello") == 202
+    await answer(bot, "U1", FORK)
+    assert bot.open_card("U1") is None
+    questions = [m for m in bot.chat("U1") if m.card and m.updates]
+    assert len(questions) == 3
+    closed = questions[0].card
+    assert closed is not None and "actions" not in closed
+    assert closed["body"][1]["text"].startswith("\u2714")
+    assert path_of(bot.chat("U1")[-1]) == "contribute_upstream"
+
+
+async def test_a_whole_check_by_typed_answers_updates_the_cards_too(bot) -> None:
+    await bot.say("U1", "start")
+    for typed in ["1", "No, nothing confidential", "yes"]:
+        await bot.say("U1", typed)
+    assert path_of(bot.chat("U1")[-1]) == "contribute_upstream"
+    assert [m.updates for m in bot.chat("U1") if m.card][:3] == [1, 1, 1]
+
+
+async def test_each_question_card_has_progress_why_we_ask_and_cancel(bot) -> None:
+    await bot.say("U1", "start")
+    card = bot.open_card("U1")
+    assert card is not None and card.card is not None
+    body = json.dumps(card.card)
+    assert "Question 1 of about" in body and "Why we ask" in body
+    assert bot.button(card, action="cancel")["owner"] == "U1"
+
+
+async def test_back_reopens_the_previous_question(bot) -> None:
+    await bot.say("U1", "start")
+    await answer(bot, "U1", FORK[:1])
+    card = bot.open_card("U1")
+    assert card is not None
+    await bot.submit("U1", card, bot.button(card, action="back"))
+    reopened = bot.open_card("U1")
+    assert reopened is not None and question_of(reopened) == "upstream"
+
+
+async def test_restart_starts_over_and_cancel_closes_the_card(bot) -> None:
+    await bot.say("U1", "start")
+    await answer(bot, "U1", FORK[:2])
+    await bot.say("U1", "restart")
+    card = bot.open_card("U1")
+    assert card is not None and question_of(card) == "upstream"
+    await bot.submit("U1", card, bot.button(card, action="cancel"))
+    assert bot.open_card("U1") is None
+    assert "Check cancelled" in texts(bot, "U1")[-1]
+
+
+async def test_cancel_with_no_check_running_starts_nothing(bot) -> None:
+    await bot.say("U1", "cancel")
+    assert bot.open_card("U1") is None
+    assert texts(bot, "U1") == ["No check is running. Type start to begin one."]
+
+
+async def test_a_check_resumes_where_it_was_after_the_server_restarts(bot) -> None:
+    await bot.say("U1", "start")
+    await answer(bot, "U1", FORK[:2])
+    await bot.restart()
+    await bot.say("U1", "hi")
+    assert "unfinished check" in texts(bot, "U1")[-1]
+    await answer(bot, "U1", FORK[2:])
+    assert path_of(bot.chat("U1")[-1]) == "contribute_upstream"
+
+
+async def test_help_and_history_answer_in_the_chat(bot) -> None:
+    await bot.say("U1", "help")
+    assert "opensource-check" in texts(bot, "U1")[-1]
+    await bot.say("U1", "history")
+    assert "no completed checks" in texts(bot, "U1")[-1]
+    await bot.say("U1", "start")
+    await answer(bot, "U1", FORK)
+    await bot.say("U1", "history")
+    assert "Contribute upstream" in texts(bot, "U1")[-1]
+
+
+# --- reliability -----------------------------------------------------------------------------
+
+async def test_the_same_activity_delivered_twice_advances_once(bot) -> None:
+    await bot.say("U1", "start")
+    card = bot.open_card("U1")
+    assert card is not None
+    click = bot.activity("U1", {"id": personal_chat("U1"), "conversationType": "personal",
+                                "tenantId": "T1"}, value=bot.button(card, "fork"),
+                         replyToId=card.id)
+    await bot.post(click)
+    await bot.post(click)
+    cards = [m for m in bot.chat("U1") if m.card]
+    assert [question_of(m) for m in cards if m.updates == 0] == ["confidential"]
+    assert len(bot.chat("U1")) == 3  # intro, the closed first card, the second question
+
+
+async def test_a_double_click_answers_once_and_says_so(bot) -> None:
+    await bot.say("U1", "start")
+    card = bot.open_card("U1")
+    assert card is not None
+    fork, no = bot.button(card, "fork"), bot.button(card, "no")  # before the card is closed
+    await bot.submit("U1", card, fork)
+    await bot.submit("U1", card, no)
+    assert "already been answered" in texts(bot, "U1")[-1]
+    second = bot.open_card("U1")
+    assert second is not None and question_of(second) == "confidential"
+
+
+async def test_concurrent_clicks_advance_the_check_once(bot) -> None:
+    await bot.say("U1", "start")
+    card = bot.open_card("U1")
+    assert card is not None
+    buttons = [bot.button(card, option) for option in ("fork", "no", "overlaps", "fork")]
+    await asyncio.gather(*(bot.submit("U1", card, data) for data in buttons))
+    fresh = [m for m in bot.chat("U1") if m.card and m.updates == 0]
+    assert [question_of(m) for m in fresh] in (["confidential"], ["differentiator"])
+    assert sum("already been answered" in t for t in texts(bot, "U1")) == 3
+
+
+async def test_a_stale_card_answers_with_a_notice_and_changes_nothing(bot) -> None:
+    await bot.say("U1", "start")
+    first = bot.open_card("U1")
+    assert first is not None
+    old_button = bot.button(first, "fork")
+    await bot.say("U1", "restart")
+    await bot.submit("U1", first, old_button)
+    assert "already been answered" in texts(bot, "U1")[-1]
+    card = bot.open_card("U1")
+    assert card is not None and question_of(card) == "upstream"
+
+
+# --- channels --------------------------------------------------------------------------------
+
+async def test_a_mention_in_a_channel_asks_the_questions_in_the_personal_chat(bot) -> None:
+    await bot.post(bot.in_channel("U1", "opensource-check"))
+    assert bot.connector.created[0]["members"][0]["id"] == "29:U1"
+    card = bot.open_card("U1")
+    assert card is not None and question_of(card) == "upstream"
+    channel = bot.connector.in_conversation(TEAM["id"])
+    assert [m.text for m in channel] == ["I have sent you the questions in our personal chat."]
+
+
+async def test_without_a_personal_chat_the_questions_go_to_the_thread(bot) -> None:
+    bot.connector.personal_status = 403
+    await bot.post(bot.in_channel("U1", "opensource-check"))
+    thread = bot.connector.in_conversation(TEAM["id"])
+    assert any(m.card for m in thread)
+    assert all(m.activity.get("replyToId") for m in thread)
+
+
+async def test_someone_elses_click_is_refused_and_changes_nothing(bot) -> None:
+    bot.connector.personal_status = 403
+    await bot.post(bot.in_channel("U1", "opensource-check"))
+    card = next(m for m in bot.connector.in_conversation(TEAM["id"]) if m.card)
+    await bot.submit("U2", card, bot.button(card, "fork"))
+    thread = bot.connector.in_conversation(TEAM["id"])
+    assert thread[-1].text == NOT_YOURS
+    assert card.updates == 0
+    await bot.submit("U1", card, bot.button(card, "fork"))
+    assert card.updates == 1
+
+
+# --- summaries to channels -------------------------------------------------------------------
+
+async def finish_with_channels(bot: TeamsHarness) -> None:
+    await bot.post(bot.installed())
+    await bot.post(bot.installed(CHANNEL, event="channelCreated"))
+    await bot.say("U1", "start")
+    await answer(bot, "U1", FORK)
+
+
+async def test_the_result_offers_the_channels_the_bot_is_installed_in(bot) -> None:
+    await finish_with_channels(bot)
+    choices = next(e for e in result_card(bot, "U1")["body"]  # type: ignore[attr-defined]
+                   if e["type"] == "Input.ChoiceSet")["choices"]
+    assert [c["title"] for c in choices] == ["Platform \u203a Design", "Platform \u203a General"]
+
+
+async def test_posting_the_summary_sends_a_card_to_the_channel(bot) -> None:
+    await finish_with_channels(bot)
+    result = [m for m in bot.chat("U1") if path_of(m)][-1]
+    await bot.submit("U1", result, {**bot.button(result, action="post"), "channel": CHANNEL["id"]})
+    posted = bot.connector.in_conversation(CHANNEL["id"])
+    assert len(posted) == 1 and path_of(posted[0]) == "contribute_upstream"
+    assert "User U1 ran an opensource-check" in json.dumps(posted[0].card)
+    assert texts(bot, "U1")[-1] == "Posted the summary to Platform \u203a Design."
+
+
+@pytest.mark.parametrize(("status", "reason"), [(403, "no longer a member"),
+                                                (404, "no longer exists")])
+async def test_a_failed_post_is_explained_and_loses_nothing(bot, status, reason) -> None:
+    await finish_with_channels(bot)
+    bot.connector.fail[CHANNEL["id"]] = status
+    result = [m for m in bot.chat("U1") if path_of(m)][-1]
+    await bot.submit("U1", result, {**bot.button(result, action="post"), "channel": CHANNEL["id"]})
+    assert reason in texts(bot, "U1")[-1] and "still here" in texts(bot, "U1")[-1]
+    assert result.updates == 0
+    await bot.submit("U1", result, {**bot.button(result, action="post"), "channel": TEAM["id"]})
+    assert len(bot.connector.in_conversation(TEAM["id"])) == 1
+
+
+async def test_channel_references_survive_a_restart_and_removal_forgets_them(bot) -> None:
+    await bot.post(bot.installed())
+    await bot.restart()
+    assert await bot.advisor.store.get_records("teams.channel", "T1")
+    await bot.post(bot.installed(action="remove"))
+    assert await bot.advisor.store.get_records("teams.channel", "T1") == {}
+
+
+async def test_a_deleted_channel_is_forgotten(bot) -> None:
+    await bot.post(bot.installed(CHANNEL, event="channelCreated"))
+    await bot.post(bot.installed(CHANNEL, event="channelDeleted"))
+    assert await bot.advisor.store.get_records("teams.channel", "T1") == {}
+
+
+# --- hosting ---------------------------------------------------------------------------------
+
+@pytest.fixture
+async def registered_bot() -> AsyncIterator[TeamsHarness]:
+    settings = Settings(_env_file=None, microsoft_app_id="00000000-0000-0000-0000-000000000001",
+                        microsoft_app_password="not-a-real-secret")
+    async with TeamsHarness(settings) as harness:
+        yield harness
+
+
+@pytest.mark.parametrize("header", [None, "Bearer not.a.token"])
+async def test_with_an_app_id_requests_without_a_valid_token_get_401(registered_bot,
+                                                                     header) -> None:
+    headers = {"Authorization": header} if header else None
+    assert await registered_bot.post(registered_bot.personal("U1", text="start"), headers) == 401
+    assert registered_bot.connector.messages == []
+
+
+async def test_local_anonymous_mode_is_announced_at_start_up(caplog) -> None:
+    with caplog.at_level(logging.WARNING):
+        async with TeamsHarness():
+            pass
+    assert "local anonymous mode" in caplog.text
+
+
+async def test_connector_clients_are_built_once_per_service_url(bot) -> None:
+    await bot.say("U1", "start")
+    await bot.say("U1", "1")
+    await bot.say("U2", "start")
+    assert bot.app is not None
+    authentication = bot.app[AUTHENTICATION]
+    assert len(authentication.clients) == 1
