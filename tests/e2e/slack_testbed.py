@@ -6,7 +6,6 @@ Slack's Web API is the local FakeSlack. `settle()` waits for the work the app do
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
 import json
 import time
@@ -25,8 +24,8 @@ from bot.platforms.slack import mount
 from bot.server import BACKGROUND, create_app
 from bot.settings import Settings
 from bot.store.base import Store
+from bot.store.factory import create_store
 from tests.e2e.fake_slack import FakeSlack, Posted
-from tests.fakes import FakeStore
 
 SIGNING_SECRET = "test-signing-secret"
 StoreFactory = Callable[[], Awaitable[Store]]
@@ -43,23 +42,14 @@ def slack_settings(fake: FakeSlack, tmp_path: Path, **overrides: Any) -> Setting
 
 
 def store_factory(settings: Settings) -> StoreFactory:
-    """The SQLite file store when the store package has its factory; a shared fake otherwise."""
-    if importlib.util.find_spec("bot.store.factory") is None:
-        shared = FakeStore()
+    """The store the settings name (SQLite in tmp_path): a restart reopens the same file."""
 
-        async def fake() -> Store:
-            return shared
-
-        return fake
-
-    async def sqlite() -> Store:
-        from bot.store.factory import create_store  # noqa: PLC0415
-
-        store: Store = create_store(settings)
+    async def open_store() -> Store:
+        store = create_store(settings)
         await store.setup()
         return store
 
-    return sqlite
+    return open_store
 
 
 class SlackTestbed:
