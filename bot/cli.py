@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--teams", action="store_true",
                        help="serve Teams even without MICROSOFT_APP_ID (local anonymous mode)")
     serve.set_defaults(run=_serve)
+    package = commands.add_parser("teams-package", help="write the Teams app package to upload")
+    package.add_argument("--app-id", help="the bot's Microsoft App ID (default: MICROSOFT_APP_ID)")
+    package.add_argument("--output", type=Path, default=Path("opensource-check-teams.zip"),
+                         metavar="FILE", help="where to write the zip")
+    package.set_defaults(run=_teams_package)
     key = commands.add_parser("generate-key", help="print a new ENCRYPTION_KEY (Fernet)")
     key.set_defaults(run=_generate_key)
     return parser
@@ -207,6 +212,21 @@ def _serve(args: argparse.Namespace) -> int:
     # (which waits for background turns) and on_cleanup (which closes the store).
     web.run_app(build_app(settings, teams=teams), host=settings.host, port=port, print=None,
                 shutdown_timeout=30, access_log=None)
+    return 0
+
+
+def _teams_package(args: argparse.Namespace) -> int:
+    from bot.platforms.teams_package import write_package  # noqa: PLC0415
+    from bot.settings import Settings  # noqa: PLC0415
+
+    app_id = args.app_id or Settings().microsoft_app_id
+    if not app_id:
+        return _fail("teams-package needs the bot's app id: pass --app-id or set MICROSOFT_APP_ID")
+    try:
+        written = write_package(app_id, args.output)
+    except ValueError as error:
+        return _fail(str(error))
+    print(f"wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app)")
     return 0
 
 
