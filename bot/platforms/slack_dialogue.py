@@ -167,6 +167,7 @@ class Dialogue:
                       clicked_ts: str | None = None, quiet: bool = False) -> None:
         if turn.duplicate:
             return
+        await self._retire_reasked(client, place, turn)
         for reply in turn.replies:
             await self._show(client, who, place, reply, clicked_ts=clicked_ts, quiet=quiet)
 
@@ -176,7 +177,8 @@ class Dialogue:
         if isinstance(reply, AskQuestion):
             sent = await client.chat_postMessage(channel=dm,
                                                  **blocks.question(reply).as_kwargs())
-            await self._remember(who, place, dm=str(sent["channel"]), question_ts=str(sent["ts"]))
+            await self._remember(who, place, dm=str(sent["channel"]), question_ts=str(sent["ts"]),
+                                 question_ref=reply.ref)
         elif isinstance(reply, Closed):
             ts = clicked_ts or place.get("question_ts")
             if ts is not None and "dm" in place:
@@ -192,6 +194,16 @@ class Dialogue:
                 rec, runner=who.user, answers=reply.answers,
                 summary_channel=place.get("summary_channel"),
                 review_months=rec.review_in_months).as_kwargs())
+
+    async def _retire_reasked(self, client: AsyncWebClient, place: Place, turn: Turn) -> None:
+        """On a resume the open question is asked again below: take the buttons off the old one."""
+        asked = next((r for r in turn.replies if isinstance(r, AskQuestion)), None)
+        if (asked is None or any(isinstance(r, Closed) for r in turn.replies)
+                or asked.ref != place.get("question_ref") or "question_ts" not in place):
+            return
+        moved = Closed(ref=asked.ref, prompt=asked.question.prompt, note="Asked again below")
+        await client.chat_update(channel=place["dm"], ts=place["question_ts"],
+                                 **blocks.closed(moved).as_kwargs())
 
     async def _whisper(self, client: AsyncWebClient, who: Who, dm: str | None,
                        message: blocks.Message) -> None:

@@ -6,6 +6,7 @@ Point the app's SLACK_API_URL at `fake.api_url`; slash command response_urls at 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable
@@ -58,6 +59,7 @@ class FakeSlack:
         self.messages: list[Posted] = []
         self.responses: list[dict[str, Any]] = []
         self.tokens = dict(TEAM_TOKENS)
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
         self.oauth_team = ("T2", "xoxb-T2-token")
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -113,6 +115,7 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
         self.calls.append(Call(method, token or params.get("token"), params))
+        await asyncio.sleep(self.delays.get(method, 0))
         failure = self._failure(method, params)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}

@@ -128,10 +128,22 @@ async def test_a_check_resumes_after_the_server_restarts(slack, fake) -> None:
     await slack.command("U1")
     await answer(slack, FORK[:2])
     await slack.restart()
+    _, before = question(fake)
     await slack.command("U1")
     assert question(fake)[0] == "ownership"
+    assert before.text.endswith("Asked again below")  # one set of live buttons, not two
     await answer(slack, FORK[2:])
     assert "Contribute upstream" in result(fake).text
+
+
+async def test_slack_gets_its_ack_before_the_web_api_work_is_done(slack, fake) -> None:
+    fake.delays["chat.postMessage"] = 1.0
+    started = time.perf_counter()
+    status, _ = await slack.send(slack.command_body("U1"), "application/x-www-form-urlencoded",
+                                 settle=False)
+    assert status == 200 and time.perf_counter() - started < 0.5
+    await slack.settle()
+    assert question(fake)[0] == "upstream"
 
 
 # --- retries, double clicks, stale clicks, signatures ----------------------------------------
