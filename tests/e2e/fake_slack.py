@@ -60,6 +60,9 @@ class FakeSlack:
         self.responses: list[dict[str, Any]] = []
         self.tokens = dict(TEAM_TOKENS)
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
+        self.socket: web.WebSocketResponse | None = None  # the app's Socket Mode connection
+        self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.socket_open = asyncio.Event()
         self.oauth_team = ("T2", "xoxb-T2-token")
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -77,6 +80,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/hooks/{rest:.*}", self._hook)
+        app.router.add_get("/link", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -121,6 +125,8 @@ class FakeSlack:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             body = {"ok": False, "error": failure.error or "ratelimited"}
             return web.json_response(body, status=failure.status, headers=headers)
+        if method == "apps.connections.open" and (token or "").startswith("xapp-"):
+            return web.json_response({"ok": True, "url": f"{self.url.replace('http', 'ws')}/link"})
         if method != "oauth.v2.access" and token not in self.tokens:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         return web.json_response({"ok": True, **self._answer(method, params, token)})
@@ -128,6 +134,25 @@ class FakeSlack:
     async def _hook(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
         return web.Response(text="ok")
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then collect the app's acks until it hangs up."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self.socket = socket
+        self.socket_open.set()
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                await self.socket_acks.put(json.loads(message.data))
+        return socket
+
+    async def deliver(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """Send one Socket Mode envelope to the app and wait for its ack."""
+        await asyncio.wait_for(self.socket_open.wait(), timeout=5)
+        assert self.socket is not None
+        await self.socket.send_json(envelope)
+        return await asyncio.wait_for(self.socket_acks.get(), timeout=5)
 
     def _failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         for failure in self.failures:

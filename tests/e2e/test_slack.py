@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import aiohttp
 import jsonschema
@@ -332,6 +333,26 @@ async def test_oauth_install_then_the_second_workspace_uses_its_own_token(
         await bed.command("U5", team="T2")
         assert {c.token for c in fake.called("chat.postMessage")} == {"xoxb-T2-token"}
         assert question(fake, "U5")[0] == "upstream"
+    finally:
+        await bed.stop()
+
+
+async def test_socket_mode_connects_out_and_serves_the_command_without_an_http_route(
+        fake, tmp_path) -> None:
+    settings = slack_settings(fake, tmp_path, slack_signing_secret=None,
+                              slack_app_token="xapp-1-A1-test")
+    bed = SlackTestbed(fake, settings)
+    await bed.start()
+    try:
+        command = dict(parse_qsl(bed.command_body("U1")))
+        ack = await fake.deliver({"envelope_id": "env-1", "type": "slash_commands",
+                                  "accepts_response_payload": True, "payload": command})
+        assert ack["envelope_id"] == "env-1" and "direct messages" in ack["payload"]["text"]
+        await bed.settle()
+        assert question(fake)[0] == "upstream"
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{bed.url}/slack/events", data="x") as response:
+            assert response.status == 404
     finally:
         await bed.stop()
 
