@@ -71,6 +71,22 @@ class FakeStore:
         more = offset + limit < len(matching)
         return HistoryPage(entries=page, next_offset=offset + limit if more else None)
 
+    async def purge_history(self, older_than: datetime) -> int:
+        kept = [e for e in self.entries if e.completed_at >= older_than]
+        gone, self.entries = len(self.entries) - len(kept), kept
+        return gone
+
+    async def forget_user(self, user_id: str, platform: str | None = None) -> int:
+        def theirs(p: str, u: str) -> bool:
+            return u == user_id and platform in (None, p)
+
+        kept = [e for e in self.entries if not theirs(e.platform, e.user_id)]
+        keys = [k for k in self.conversations if theirs(k.split(":")[0], k.split(":")[-1])]
+        for k in keys:
+            del self.conversations[k]
+        gone, self.entries = len(self.entries) - len(kept) + len(keys), kept
+        return gone
+
     async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
         self.records[(kind, scope, key)] = value
 

@@ -96,6 +96,12 @@ class Store(Protocol):
                       offset: int = 0) -> HistoryPage:
         """Completed checks, newest first, filtered and paginated."""
 
+    async def purge_history(self, older_than: datetime) -> int:
+        """Delete checks completed before `older_than` (retention); how many went."""
+
+    async def forget_user(self, user_id: str, platform: str | None = None) -> int:
+        """Delete a user's history and conversations (erasure requests); how many went."""
+
     async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
         """Keep a small platform record (e.g. a Teams channel reference), replacing any."""
 

@@ -50,12 +50,17 @@ def postgres_database() -> Iterator[str]:
         yield url
 
 
-def _postgres_maker(request: pytest.FixtureRequest) -> Callable[[], Store]:
+def postgres_schema_url(request: pytest.FixtureRequest) -> str:
+    """A new, empty schema in the session's database, as a URL whose search_path selects it."""
     database = request.getfixturevalue("postgres_database")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(database.replace("+psycopg", ""), autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    url = f"{database}?options={quote(f'-csearch_path={schema}')}"
+    return f"{database}?options={quote(f'-csearch_path={schema}')}"
+
+
+def _postgres_maker(request: pytest.FixtureRequest) -> Callable[[], Store]:
+    url = postgres_schema_url(request)
     return lambda: SqlStore(url)
 
 
