@@ -302,3 +302,11 @@ async def test_connector_clients_are_built_once_per_service_url(bot) -> None:
     assert bot.app is not None
     authentication = bot.app[AUTHENTICATION]
     assert len(authentication.clients) == 1
+
+
+async def test_tokens_and_the_app_password_never_reach_the_logs(registered_bot, caplog) -> None:
+    with caplog.at_level(logging.DEBUG):
+        await registered_bot.post(registered_bot.personal("U1", text="start"),
+                                  {"Authorization": "Bearer secret.token.value"})
+    assert "secret.token.value" not in caplog.text
+    assert "not-a-real-secret" not in caplog.text
