@@ -151,7 +151,7 @@ class Dialogue:
         now = datetime.now(UTC)
         due = (now + timedelta(days=round(int(value) * 30.44)) if action == "remind"
                else datetime.fromtimestamp(int(value), UTC))
-        post_at = min(due, now + SCHEDULE_LIMIT)
+        post_at = max(min(due, now + SCHEDULE_LIMIT), now + timedelta(minutes=1))  # a late click
         message = blocks.reminder(due, rearm=post_at < due)
         await client.chat_scheduleMessage(channel=dm or who.user, post_at=int(post_at.timestamp()),
                                           **message.as_kwargs())

@@ -266,6 +266,22 @@ async def test_remind_me_schedules_a_message_within_slacks_limit(slack, fake) ->
     assert "Slack schedules at most 120 days ahead" in ephemerals(fake)[-1]
 
 
+async def test_the_reminder_re_arms_itself_for_the_due_day(slack, fake) -> None:
+    await finish(slack)
+    await slack.click("U1", result(fake), "remind")
+    first = fake.called("chat.scheduleMessage")[-1].params
+    assert "Remind me on the day" in json.dumps(first["blocks"])  # six months > Slack's 120 days
+    due = int(time.time()) + 3 * 86400  # as if the scheduled message arrived 3 days early
+    delivered = json.loads(json.dumps(first["blocks"]).replace(
+        next(e["value"] for b in first["blocks"] for e in b.get("elements", [])
+             if e["action_id"] == "remind_at"), str(due)))
+    await slack.click("U1", Posted("DU1", "1700009999.000100", first["text"], delivered),
+                      "remind_at")
+    again = fake.called("chat.scheduleMessage")[-1].params
+    assert int(again["post_at"]) == due
+    assert "Remind me on the day" not in json.dumps(again["blocks"])
+
+
 async def test_start_over_begins_a_new_check(slack, fake) -> None:
     final = await finish(slack)
     await slack.click("U1", final, "start_over")
