@@ -215,6 +215,10 @@ class TeamsEdge:
                 await self.advisor.store.delete_record(OPEN_CARD, str(key), "open")
 
     async def _ask(self, context: TurnContext, key: ConversationKey, reply: AskQuestion) -> None:
+        previous = await self._open_card(key)
+        if previous.get("ref") == reply.ref:  # a resume asks again below: retire the old card
+            moved = Closed(ref=reply.ref, prompt=reply.question.prompt, note="Asked again below")
+            await self._update_card(context, previous, moved)
         sent = await context.send_activity(_card(cards.question(reply, key.user)))
         # Kept as a store record, not in the conversation's meta: saving meta bumps the
         # conversation's version, which would make the buttons just sent stale.
@@ -222,12 +226,19 @@ class TeamsEdge:
                   "ref": reply.ref}
         await self.advisor.store.put_record(OPEN_CARD, str(key), "open", json.dumps(record))
 
-    async def _close(self, context: TurnContext, key: ConversationKey, reply: Closed) -> None:
+    async def _open_card(self, key: ConversationKey) -> dict[str, str]:
         found = (await self.advisor.store.get_records(OPEN_CARD, str(key))).get("open")
-        record = json.loads(found) if found else {}
-        if (record.get("ref"), record.get("conversation")) != (
-                reply.ref, context.activity.conversation.id):
-            return  # the card lives in another chat; its buttons answer as stale
+        return dict(json.loads(found)) if found else {}
+
+    async def _close(self, context: TurnContext, key: ConversationKey, reply: Closed) -> None:
+        record = await self._open_card(key)
+        if record.get("ref") == reply.ref:
+            await self._update_card(context, record, reply)
+
+    async def _update_card(self, context: TurnContext, record: dict[str, str],
+                           reply: Closed) -> None:
+        if record.get("conversation") != context.activity.conversation.id:
+            return  # the card lives in another chat; its buttons will answer as stale
         update = _card(cards.closed(reply))
         update.id = record["id"]
         try:

@@ -12,7 +12,7 @@ class TeamsDriver:
 
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
-        self.harness = TeamsHarness()
+        self.harness = TeamsHarness(tmp_path)
 
     async def __aenter__(self) -> TeamsDriver:
         await self.harness.__aenter__()

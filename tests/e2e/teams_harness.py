@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,9 +20,8 @@ from bot.core.engine import Engine
 from bot.platforms import teams
 from bot.server import BACKGROUND, create_app
 from bot.settings import Settings
-from bot.store.base import Store
+from bot.store.factory import create_store
 from tests.e2e.fake_connector import FakeConnector, Message
-from tests.fakes import FakeStore
 
 TENANT = "T1"
 BOT = {"id": "28:bot", "name": "opensource-check"}
@@ -37,11 +36,10 @@ def personal_chat(user: str) -> str:
 class TeamsHarness:
     """Start, restart and stop the server; send activities; read what the bot sent."""
 
-    def __init__(self, settings: Settings | None = None,
-                 store: Callable[[], Store] | None = None) -> None:
-        self.settings = settings or Settings(_env_file=None)
-        shared = FakeStore()  # one instance across restarts, like a database
-        self._new_store = store or (lambda: shared)
+    def __init__(self, tmp_path: Path, **settings: Any) -> None:
+        # A SQLite file, opened afresh by every start: a restart keeps only what was stored.
+        self.settings = Settings(_env_file=None,
+                                 database_url=f"sqlite:///{tmp_path / 'teams.db'}", **settings)
         self.connector = FakeConnector()
         self.engine = Engine.default()
         self.app: web.Application | None = None
@@ -59,7 +57,7 @@ class TeamsHarness:
         await self.connector.close()
 
     async def start(self) -> None:
-        store = self._new_store()
+        store = create_store(self.settings)
         await store.setup()
         self.advisor = Advisor(self.engine, store)
         self.app = create_app(self.advisor)

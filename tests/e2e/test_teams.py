@@ -16,7 +16,6 @@ import jsonschema
 import pytest
 
 from bot.platforms.teams import AUTHENTICATION, NOT_YOURS
-from bot.settings import Settings
 from tests.e2e.teams_harness import TEAM, TeamsHarness, path_of, personal_chat, question_of
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
@@ -33,8 +32,8 @@ def assert_valid_cards(harness: TeamsHarness) -> None:
 
 
 @pytest.fixture
-async def bot() -> AsyncIterator[TeamsHarness]:
-    async with TeamsHarness() as harness:
+async def bot(tmp_path: Path) -> AsyncIterator[TeamsHarness]:
+    async with TeamsHarness(tmp_path) as harness:
         yield harness
         assert_valid_cards(harness)
 
@@ -120,6 +119,8 @@ async def test_a_check_resumes_where_it_was_after_the_server_restarts(bot) -> No
     await bot.restart()
     await bot.say("U1", "hi")
     assert "unfinished check" in texts(bot, "U1")[-1]
+    asked_again = [m for m in bot.chat("U1") if m.card and not m.updates]
+    assert len(asked_again) == 1  # the old card of the same question lost its buttons
     await answer(bot, "U1", FORK[2:])
     assert path_of(bot.chat("U1")[-1]) == "contribute_upstream"
 
@@ -273,10 +274,9 @@ async def test_a_deleted_channel_is_forgotten(bot) -> None:
 # --- hosting ---------------------------------------------------------------------------------
 
 @pytest.fixture
-async def registered_bot() -> AsyncIterator[TeamsHarness]:
-    settings = Settings(_env_file=None, microsoft_app_id="00000000-0000-0000-0000-000000000001",
-                        microsoft_app_password="not-a-real-secret")
-    async with TeamsHarness(settings) as harness:
+async def registered_bot(tmp_path: Path) -> AsyncIterator[TeamsHarness]:
+    async with TeamsHarness(tmp_path, microsoft_app_id="00000000-0000-0000-0000-000000000001",
+                            microsoft_app_password="not-a-real-secret") as harness:
         yield harness
 
 
@@ -288,9 +288,9 @@ async def test_with_an_app_id_requests_without_a_valid_token_get_401(registered_
     assert registered_bot.connector.messages == []
 
 
-async def test_local_anonymous_mode_is_announced_at_start_up(caplog) -> None:
+async def test_local_anonymous_mode_is_announced_at_start_up(tmp_path, caplog) -> None:
     with caplog.at_level(logging.WARNING):
-        async with TeamsHarness():
+        async with TeamsHarness(tmp_path):
             pass
     assert "local anonymous mode" in caplog.text
 
