@@ -21,7 +21,8 @@ from bot.store.redis import RedisConversationStore
 from bot.store.sql import SqlStore
 from tests.services import delete_redis_keys, redis_url, temporary_postgres_database
 
-BACKENDS = ["sqlite", "postgresql", "redis"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.services),
+            pytest.param("redis", marks=pytest.mark.services)]
 
 
 @dataclass
