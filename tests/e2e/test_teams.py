@@ -9,16 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import jsonschema
 import pytest
+from aiohttp import web
 
 from bot.platforms.teams import AUTHENTICATION, NOT_YOURS
+from bot.settings import Settings
 from tests.e2e.teams_harness import TEAM, TeamsHarness, path_of, personal_chat, question_of
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "tests" / "schemas"
 CARD_SCHEMA = json.loads((SCHEMAS / "adaptive-card.v1.5.schema.json").read_text())
 FORK = [("upstream", "fork"), ("confidential", "none"), ("ownership", "yes")]
 CHANNEL = {"id": "19:design@thread.tacv2", "name": "Design"}
@@ -310,3 +315,25 @@ async def test_tokens_and_the_app_password_never_reach_the_logs(registered_bot, 
                                   {"Authorization": "Bearer secret.token.value"})
     assert "secret.token.value" not in caplog.text
     assert "not-a-real-secret" not in caplog.text
+
+
+async def test_the_composition_root_serves_teams_alone_without_slack_settings(tmp_path) -> None:
+    from bot.bootstrap import build_app  # noqa: PLC0415
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'b.db'}")
+    runner = web.AppRunner(await build_app(settings, teams=True))
+    await runner.setup()  # cleanup closes the store, as serve does at shutdown
+    try:
+        routes = runner.app.router.routes()
+        paths = {r.resource.canonical for r in routes if r.resource is not None}
+        assert "/api/messages" in paths and not any(p.startswith("/slack") for p in paths)
+    finally:
+        await runner.cleanup()
+
+
+def test_building_the_teams_package_does_not_import_botbuilder(tmp_path) -> None:
+    code = ("import sys; from bot.cli import main; "
+            f"main(['teams-package', '--app-id', '{'1' * 8}-1111-1111-1111-{'1' * 12}', "
+            f"'--output', r'{tmp_path / 'a.zip'}']); "
+            "assert not any(m.startswith('botbuilder') for m in sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
