@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 
 from bot.bootstrap import ConfigurationError
+from bot.crypto import generate_key
 from bot.platforms.slack import BOT_SCOPES, check_settings
 from bot.settings import Settings
 from bot.store.base import ConversationKey
@@ -241,11 +242,15 @@ async def test_the_summary_goes_to_the_remembered_channel_by_default(slack, fake
     assert [m.channel for m in fake.messages if m.channel.startswith("C")] == ["C7"]
 
 
-async def test_not_in_channel_explains_invite_and_nothing_is_lost(slack, fake) -> None:
+@pytest.mark.parametrize(("error", "advice"), [
+    ("not_in_channel", "/invite @opensource-check"), ("channel_not_found", "/invite"),
+    ("is_archived", "is archived")])
+async def test_a_channel_the_bot_cannot_post_in_is_explained_and_nothing_is_lost(
+        slack, fake, error, advice) -> None:
     final = await finish(slack)
-    fake.fail("chat.postMessage", "not_in_channel", when=lambda p: p["channel"] == "C9")
+    fake.fail("chat.postMessage", error, when=lambda p: p["channel"] == "C9")
     await slack.click("U1", final, "post_summary", selected="C9")
-    assert "/invite @opensource-check" in ephemerals(fake)[-1]
+    assert advice in ephemerals(fake)[-1] and "Nothing is lost" in ephemerals(fake)[-1]
     await slack.click("U1", final, "post_summary", selected="C9")
     assert [m.channel for m in fake.messages if m.channel == "C9"] == ["C9"]
 
@@ -332,7 +337,7 @@ async def test_a_429_is_retried_after_retry_after_and_then_succeeds(slack, fake)
 async def test_oauth_install_then_the_second_workspace_uses_its_own_token(
         fake, tmp_path) -> None:
     settings = slack_settings(fake, tmp_path, slack_bot_token=None, slack_client_id="111.222",
-                              slack_client_secret="client-secret")
+                              slack_client_secret="client-secret", encryption_key=generate_key())
     bed = SlackTestbed(fake, settings)
     await bed.start()
     try:
@@ -346,6 +351,9 @@ async def test_oauth_install_then_the_second_workspace_uses_its_own_token(
                                 headers=cookie) as done:
                 assert done.status == 200
         assert fake.called("oauth.v2.access")
+        assert bed.advisor is not None
+        stored = await bed.advisor.store.get_records("slack.bot", "installations")
+        assert "xoxb-T2-token" not in json.dumps(stored)  # encrypted at rest
         await bed.command("U5", team="T2")
         assert {c.token for c in fake.called("chat.postMessage")} == {"xoxb-T2-token"}
         assert question(fake, "U5")[0] == "upstream"
