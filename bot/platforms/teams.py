@@ -104,6 +104,8 @@ class TeamsEdge:
         try:
             activity = Activity().deserialize(await request.json())
         except ValueError:
+            activity = Activity()
+        if not activity.type or activity.conversation is None:
             return web.Response(status=400, text="expected a Bot Framework activity")
         header = request.headers.get("Authorization", "")
         try:

@@ -293,6 +293,11 @@ async def test_with_an_app_id_requests_without_a_valid_token_get_401(registered_
     assert registered_bot.connector.messages == []
 
 
+@pytest.mark.parametrize("body", [{}, {"type": "message"}])
+async def test_something_that_is_not_an_activity_gets_400(bot, body) -> None:
+    assert await bot.post(body) == 400
+
+
 async def test_local_anonymous_mode_is_announced_at_start_up(tmp_path, caplog) -> None:
     with caplog.at_level(logging.WARNING):
         async with TeamsHarness(tmp_path):
