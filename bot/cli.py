@@ -7,13 +7,16 @@ import asyncio
 import getpass
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
 from bot.core.engine import Engine, InvalidAnswerError, MissingAnswerError
 from bot.core.outcomes import FLAG_TITLES, GOVERNANCE_TITLES, PATH_TITLES, Recommendation
+from bot.settings import Settings
+from bot.store.base import Store
 
 EXIT_USAGE = 2
 
@@ -48,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--platform", choices=["slack", "teams", "terminal"])
     history.add_argument("--limit", type=int, metavar="N", help="at most N checks (default: all)")
     history.set_defaults(run=_history)
+    history_commands = history.add_subparsers(metavar="purge")
+    purge = history_commands.add_parser("purge", help="delete checks past the retention period")
+    purge.add_argument("--older-than-days", type=int, metavar="N",
+                       help="default: HISTORY_RETENTION_DAYS")
+    purge.set_defaults(run=_purge)
+    forget = commands.add_parser("forget", help="erase one person's checks and conversations")
+    forget.add_argument("--user", required=True, help="the platform user id")
+    forget.add_argument("--platform", choices=["slack", "teams", "terminal"],
+                        help="only on this platform (default: every platform)")
+    forget.set_defaults(run=_forget)
     serve = commands.add_parser("serve", help="run the Slack and Teams server")
     serve.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
     serve.add_argument("--teams", action="store_true",
@@ -111,6 +124,42 @@ async def _export_history(args: argparse.Namespace) -> int:
     else:
         print(to_csv(entries, list(Engine.default().options)), end="")
     return 0
+
+
+def _with_store(work: Callable[[Store, Settings], Awaitable[int]]) -> int:
+    """Run `work` against the configured store, closing it afterwards."""
+    from bot.bootstrap import open_store  # noqa: PLC0415
+
+    async def run() -> int:
+        settings = Settings()
+        store = await open_store(settings)
+        try:
+            return await work(store, settings)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def _purge(args: argparse.Namespace) -> int:
+    async def purge(store: Store, settings: Settings) -> int:
+        days = args.older_than_days
+        if days is None:
+            days = settings.history_retention_days
+        gone = await store.purge_history(datetime.now(UTC) - timedelta(days=days))
+        print(f"Deleted {gone} checks completed more than {days} days ago.")
+        return 0
+
+    return _with_store(purge)
+
+
+def _forget(args: argparse.Namespace) -> int:
+    async def forget(store: Store, _: Settings) -> int:
+        gone = await store.forget_user(args.user, args.platform)
+        print(f"Erased {gone} records of user {args.user}.")
+        return 0
+
+    return _with_store(forget)
 
 
 def _assess(args: argparse.Namespace) -> int:

@@ -139,3 +139,21 @@ def test_generate_key_prints_a_usable_encryption_key() -> None:
 
     key = run("generate-key").stdout.strip()
     assert TokenCipher(key).enabled
+
+
+def test_forget_erases_one_users_checks_and_nobody_elses(env) -> None:
+    run("chat", stdin="\n".join(["2", *ANSWERS]) + "\n", env=env)
+    user = next(csv.DictReader(io.StringIO(run("history", env=env).stdout)))["user_id"]
+    result = run("forget", "--user", user, env=env)
+    assert result.returncode == 0 and f"of user {user}" in result.stdout
+    assert run("history", env=env).stdout.count("\n") == 1  # header only
+    assert "Erased 0 records" in run("forget", "--user", "someone-else", env=env).stdout
+
+
+def test_history_purge_keeps_checks_inside_the_retention_period(env) -> None:
+    run("chat", stdin="\n".join(["2", *ANSWERS]) + "\n", env=env)
+    kept = run("history", "purge", env=env)
+    assert kept.returncode == 0 and "Deleted 0 checks" in kept.stdout
+    assert run("history", env=env).stdout.count("\n") == 2
+    gone = run("history", "purge", "--older-than-days", "-1", env=env)
+    assert "Deleted 1 checks" in gone.stdout
