@@ -6,11 +6,13 @@ settings are present, so a Slack-only deployment never imports botbuilder.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from aiohttp import web
 
 from bot.advisor import Advisor
 from bot.core.engine import Engine
-from bot.server import create_app
+from bot.server import create_app, run_daily
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -38,7 +40,23 @@ def check_platforms(settings: Settings, *, slack: bool | None,
             "No platform configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or "
             "SLACK_APP_TOKEN, or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET) for Slack, or "
             "MICROSOFT_APP_ID for Teams (or run `serve --teams` for local anonymous mode).")
+    if slack:
+        import bot.platforms.slack as slack_platform  # noqa: PLC0415
+
+        slack_platform.check_settings(settings)
+    if teams:
+        _check_teams(settings)
     return slack, teams
+
+
+def _check_teams(settings: Settings) -> None:
+    if settings.microsoft_app_id is None:
+        return  # local anonymous mode, announced by the Teams edge at start-up
+    if settings.microsoft_app_type != "UserAssignedMSI" and settings.microsoft_app_password is None:
+        raise ConfigurationError("MICROSOFT_APP_ID is set: also set MICROSOFT_APP_PASSWORD (the "
+                                 "bot's client secret), or MICROSOFT_APP_TYPE=UserAssignedMSI.")
+    if settings.microsoft_app_type == "SingleTenant" and settings.microsoft_app_tenant_id is None:
+        raise ConfigurationError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID.")
 
 
 async def build_app(settings: Settings, *, slack: bool | None = None,
@@ -48,6 +66,7 @@ async def build_app(settings: Settings, *, slack: bool | None = None,
     store = await open_store(settings)
     advisor = Advisor(Engine.default(), store)
     app = create_app(advisor)
+    run_daily(app, "history retention", lambda: _purge_history(store, settings))
     if slack:
         import bot.platforms.slack as slack_platform  # noqa: PLC0415
 
@@ -57,3 +76,8 @@ async def build_app(settings: Settings, *, slack: bool | None = None,
 
         await teams_platform.mount(app, advisor, settings)
     return app
+
+
+async def _purge_history(store: Store, settings: Settings) -> None:
+    cutoff = datetime.now(UTC) - timedelta(days=settings.history_retention_days)
+    await store.purge_history(cutoff)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 ADVISOR: web.AppKey[Advisor] = web.AppKey("advisor", Advisor)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background", set)
+DAILY: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("daily", list)
 SHUTDOWN_GRACE_SECONDS = 25
+DAY_SECONDS = 24 * 3600
 
 
 def spawn(app: web.Application, work: Coroutine[Any, Any, None], name: str) -> None:
@@ -35,6 +37,27 @@ async def _logged(work: Coroutine[Any, Any, None], name: str) -> None:
     except Exception:
         ERRORS.labels(kind="background").inc()
         log.exception("background work failed", extra={"kind": name})
+
+
+def run_daily(app: web.Application, name: str,
+              job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run `job` at start-up and then every day while the server runs (e.g. retention)."""
+
+    async def loop() -> None:
+        while True:
+            await _logged(job(), name)
+            await asyncio.sleep(DAY_SECONDS)
+
+    async def start(app: web.Application) -> None:
+        app[DAILY].append(asyncio.create_task(loop(), name=name))
+
+    app.on_startup.append(start)
+
+
+async def _stop_daily(app: web.Application) -> None:
+    for task in app[DAILY]:
+        task.cancel()
+    await asyncio.gather(*app[DAILY], return_exceptions=True)
 
 
 async def _finish_background(app: web.Application) -> None:
@@ -65,7 +88,9 @@ def create_app(advisor: Advisor, client_max_size: int = MAX_REQUEST_BYTES) -> we
     app = web.Application(client_max_size=client_max_size, middlewares=[observe])
     app[ADVISOR] = advisor
     app[BACKGROUND] = set()
+    app[DAILY] = []
     app.on_shutdown.append(_finish_background)
+    app.on_shutdown.append(_stop_daily)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
 
