@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.core.conversation import Conversation, Inbound
-from bot.core.engine import Engine, Step
+from bot.core.engine import Engine, Step, command_of
 from bot.core.replies import Notice, Reply, Result
 from bot.observability import CHECKS_COMPLETED, CHECKS_STARTED, ERRORS, OUTCOMES, TURNS
 from bot.ratelimit import RateLimiter
@@ -65,7 +65,7 @@ class Advisor:
         self._limiter = limiter or RateLimiter()
 
     async def start(self, key: ConversationKey, context: Context = Context(),
-                    event_id: str | None = None, meta: dict[str, str] | None = None) -> Turn:
+                    event_id: str | None = None) -> Turn:
         """Begin a check, or offer to resume the unfinished one."""
         user = f"{key.platform}:{key.workspace}:{key.user}"
         if not self._limiter.allow(user):
@@ -73,7 +73,7 @@ class Advisor:
             wait = self._limiter.retry_after(user)
             return Turn([Notice(text=f"You are starting checks faster than I can keep up; please "
                                      f"try again in {wait} seconds.", level="error")])
-        return await self._run(key, context, event_id, lambda c, now: self._begin(c, now, meta))
+        return await self._run(key, context, event_id, self._begin)
 
     async def handle(self, key: ConversationKey, inbound: Inbound, context: Context = Context(),
                      event_id: str | None = None) -> Turn:
@@ -84,7 +84,9 @@ class Advisor:
                 return self.engine.advance(conversation, inbound, now)
             if inbound.ref is not None:
                 return Step(_placeholder(now), [_EXPIRED], changed=False)
-            return self._begin(None, now, None)
+            if command_of(inbound.text or "") in ("cancel", "back", "help"):
+                return Step(_placeholder(now), [_NO_CHECK], changed=False)
+            return self._begin(None, now)
 
         return await self._run(key, context, event_id, turn)
 
@@ -92,30 +94,12 @@ class Advisor:
         """The stored conversation, if any (for rendering summaries and App Home)."""
         return await self.store.load(key, self._clock())
 
-    async def update_meta(self, key: ConversationKey, **meta: str) -> Conversation | None:
-        """Remember platform details (e.g. message ids) on the conversation, retrying races."""
-        for _ in range(MAX_ATTEMPTS):
-            now = self._clock()
-            conversation = await self.store.load(key, now)
-            if conversation is None:
-                return None
-            updated = conversation.model_copy(update={
-                "meta": {**conversation.meta, **meta}, "version": conversation.version + 1})
-            try:
-                await self.store.save(key, updated, conversation.version, now)
-            except ConflictError:
-                continue
-            return updated
-        return None
-
-    def _begin(self, conversation: Conversation | None, now: datetime,
-               meta: dict[str, str] | None) -> Step:
+    def _begin(self, conversation: Conversation | None, now: datetime) -> Step:
         if conversation is not None and conversation.active:
             resume = Notice(text="You have an unfinished check; here is where you left off "
                                  "(type restart to start over).")
             return Step(conversation, [resume, self.engine.ask(conversation)], changed=False)
-        step = self.engine.start(self._new_id(), now)
-        started = step.conversation.model_copy(update={"meta": meta or {}})
+        started = self.engine.start(self._new_id(), now).conversation
         if conversation is not None:  # keep versions rising so the old buttons stay stale
             started = started.model_copy(update={"version": conversation.version + 1})
         intro = Notice(text=self.engine.flow.intro)
@@ -165,6 +149,8 @@ def _count(platform: str, before: Conversation | None, after: Conversation) -> N
         CHECKS_STARTED.labels(platform=platform).inc()
 
 
+_NO_CHECK = Notice(text="There is no check in progress. Type start to begin one; it takes about "
+                        "ten questions.")
 _EXPIRED = Notice(text="That check has expired or no longer exists; nothing changed. Start a new "
                        "one whenever you like.", level="stale")
 

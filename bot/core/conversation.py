@@ -16,8 +16,9 @@ class Conversation(BaseModel):
     """One user's check: where it stands, what was answered, and a version for compare-and-set.
 
     `id` and the timestamps are given by the caller, so the core never reads a clock or a random
-    source. `meta` holds what a platform needs to remember between turns (the message showing
-    the open question, where to post the summary); the core never reads it.
+    source. Platform details (the message showing the open question, where to post the summary)
+    are kept as store records beside it: writing them here would bump the version, and with it
+    the ref that the question's own buttons carry.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -31,7 +32,6 @@ class Conversation(BaseModel):
     version: int = 0
     started_at: datetime
     updated_at: datetime
-    meta: dict[str, str] = Field(default_factory=dict)
 
     @property
     def ref(self) -> str:

@@ -202,8 +202,9 @@ class Engine:
         if inbound.action is not None:
             return inbound.action, inbound.option if inbound.action == "answer" else None
         text = normalise(inbound.text or "")
-        if text in COMMANDS:
-            return COMMANDS[text], None
+        command = command_of(text)
+        if command is not None:
+            return command, None
         if not conversation.active:
             return None, None
         return "answer", self._words[conversation.state].get(text)
@@ -254,6 +255,11 @@ class Engine:
         typed = (inbound.text or "").strip()[:60]
         return Notice(text=f"Sorry, I did not understand \u201c{typed}\u201d. {_choices(question)}",
                       level="error")
+
+
+def command_of(text: str) -> str | None:
+    """The command a typed text asks for (back, restart, cancel, help), if any."""
+    return COMMANDS.get(normalise(text))
 
 
 def _answer_words(question: Question) -> dict[str, str]:

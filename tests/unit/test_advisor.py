@@ -43,10 +43,10 @@ def advisor(engine, store, clock) -> Advisor:
 
 
 async def test_start_saves_a_new_conversation_and_asks_the_first_question(advisor, store):
-    turn = await advisor.start(KEY, meta={"summary_channel": "C1"})
+    turn = await advisor.start(KEY)
     assert isinstance(turn.replies[-1], AskQuestion)
     saved = await store.load(KEY, NOW)
-    assert saved.state == "upstream" and saved.meta == {"summary_channel": "C1"}
+    assert saved.state == "upstream" and saved.ref == turn.replies[-1].ref
 
 
 async def test_start_with_an_unfinished_check_offers_to_resume_it(advisor):
@@ -117,3 +117,11 @@ async def test_a_user_starting_checks_in_a_flood_is_slowed_but_others_are_not(en
     assert "try again in 10 seconds" in flooder[-1].replies[0].text
     other = await advisor.start(ConversationKey("slack", "T1", "D2", "U2"))
     assert other.conversation is not None
+
+
+@pytest.mark.parametrize("text", ["cancel", "back", "help"])
+async def test_a_command_with_no_check_in_progress_explains_and_starts_nothing(advisor, store,
+                                                                             text):
+    turn = await advisor.handle(KEY, Inbound.typed(text))
+    assert "no check in progress" in turn.replies[0].text
+    assert await store.load(KEY, NOW) is None
