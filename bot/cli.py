@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     package.set_defaults(run=_teams_package)
     key = commands.add_parser("generate-key", help="print a new ENCRYPTION_KEY (Fernet)")
     key.set_defaults(run=_generate_key)
+    rotate = commands.add_parser("rotate-keys",
+                                 help="re-encrypt stored Slack tokens with the newest key")
+    rotate.set_defaults(run=_rotate_keys)
     return parser
 
 
@@ -284,6 +287,26 @@ def _generate_key(_: argparse.Namespace) -> int:
 
     print(generate_key())
     return 0
+
+
+def _rotate_keys(_: argparse.Namespace) -> int:
+    from bot.crypto import DecryptionError, TokenCipher  # noqa: PLC0415
+    from bot.platforms.slack_oauth import rotate_tokens  # noqa: PLC0415
+
+    settings = Settings()
+    if settings.encryption_key is None:
+        return _fail("set ENCRYPTION_KEY to the new key, then the old ones, comma separated")
+    cipher = TokenCipher(settings.encryption_key.get_secret_value())
+
+    async def rotate(store: Store, _: Settings) -> int:
+        try:
+            count = await rotate_tokens(store, cipher)
+        except DecryptionError as error:
+            return _fail(f"{error}; keep the old key in ENCRYPTION_KEY until rotation is done")
+        print(f"Re-encrypted {count} Slack installation tokens with the newest key.")
+        return 0
+
+    return _with_store(rotate)
 
 
 def _schema(_: argparse.Namespace) -> int:

@@ -114,3 +114,13 @@ class RecordStateStore(AsyncOAuthStateStore):
             return False
         await self._store.delete_record(STATES, state, "expires")
         return time.time() < float(found)
+
+
+async def rotate_tokens(store: Store, cipher: TokenCipher) -> int:
+    """Re-encrypt every stored bot token with the newest ENCRYPTION_KEY; how many there were."""
+    installations = await store.get_records(BOTS, "installations")
+    for key, value in installations.items():
+        record = json.loads(value)
+        record["bot_token"] = cipher.rotate(record["bot_token"])
+        await store.put_record(BOTS, "installations", key, json.dumps(record))
+    return len(installations)
