@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.e2e.local_http import serve_locally
+
 
 @dataclass
 class Message:
@@ -56,11 +58,8 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{id}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{id}", self._update)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/"
+        self._runner, base_url = await serve_locally(app)
+        self.url = f"{base_url}/"
         return self.url
 
     async def close(self) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.e2e.local_http import serve_locally
+
 TEAM_TOKENS = {"xoxb-T1-token": "T1"}
 
 
@@ -81,11 +83,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/hooks/{rest:.*}", self._hook)
         app.router.add_get("/link", self._link)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve_locally(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.store.base import Store
 from bot.store.factory import create_store
 from tests.e2e.fake_slack import FakeSlack, Posted
+from tests.e2e.local_http import serve_locally
 
 SIGNING_SECRET = "test-signing-secret"
 StoreFactory = Callable[[], Awaitable[Store]]
@@ -70,11 +71,7 @@ class SlackTestbed:
         self.advisor = Advisor(Engine.default(), await self.make_store())
         self.app = create_app(self.advisor)
         await mount(self.app, self.advisor, self.settings)
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve_locally(self.app)
 
     async def stop(self) -> None:
         if self._runner is not None:

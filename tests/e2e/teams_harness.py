@@ -22,6 +22,7 @@ from bot.server import BACKGROUND, create_app
 from bot.settings import Settings
 from bot.store.factory import create_store
 from tests.e2e.fake_connector import FakeConnector, Message
+from tests.e2e.local_http import serve_locally
 
 TENANT = "T1"
 BOT = {"id": "28:bot", "name": "opensource-check"}
@@ -62,11 +63,8 @@ class TeamsHarness:
         self.advisor = Advisor(self.engine, store)
         self.app = create_app(self.advisor)
         await teams.mount(self.app, self.advisor, self.settings)
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/api/messages"
+        self._runner, base_url = await serve_locally(self.app)
+        self.url = f"{base_url}/api/messages"
 
     async def stop(self) -> None:
         if self._runner is not None:

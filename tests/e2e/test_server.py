@@ -8,28 +8,19 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.advisor import Advisor
 from bot.core.conversation import Inbound
 from bot.observability import _JsonFormatter, redact
 from bot.server import create_app
 from bot.store.base import ConversationKey
+from tests.e2e.local_http import serve_locally
 from tests.fakes import FakeStore
 
 
 class DownStore(FakeStore):
     async def ping(self) -> bool:
         return False
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ async def advisor(engine) -> Advisor:
 
 @pytest.fixture
 async def base_url(advisor) -> AsyncIterator[str]:
-    runner, url = await serve(create_app(advisor))
+    runner, url = await serve_locally(create_app(advisor))
     yield url
     await runner.cleanup()
 
@@ -51,7 +42,7 @@ async def test_healthz_is_200_with_a_json_body_when_the_store_answers(base_url) 
 
 
 async def test_healthz_is_503_when_the_store_does_not_answer(engine) -> None:
-    runner, url = await serve(create_app(Advisor(engine, DownStore())))
+    runner, url = await serve_locally(create_app(Advisor(engine, DownStore())))
     try:
         async with aiohttp.ClientSession() as http, http.get(f"{url}/healthz") as response:
             assert response.status == 503
