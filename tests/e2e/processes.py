@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -26,13 +27,16 @@ class ServerProcess:
 
     def __init__(self, env: dict[str, str], command: list[str] | None = None,
                  cwd: Path | None = None) -> None:
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a full one would
+        # block the server's logging mid-test.
+        self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed when reaped)
         self._output = ""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.process = subprocess.Popen(
             command or [sys.executable, "-m", "bot.cli", "serve"], env=full_env, cwd=cwd,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=self._log, stderr=subprocess.STDOUT, text=True)
 
     def wait_healthy(self) -> float:
         """Seconds until /healthz answered 200; fails with the server's output otherwise."""
@@ -68,7 +72,8 @@ class ServerProcess:
 
     def _reap(self, timeout: float) -> int:
         code = self.process.wait(timeout=timeout)
-        if self.process.stdout is not None and not self.process.stdout.closed:
-            self._output = self.process.stdout.read()
-            self.process.stdout.close()
+        if not self._log.closed:
+            self._log.seek(0)
+            self._output = self._log.read()
+            self._log.close()
         return code
