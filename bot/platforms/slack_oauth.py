@@ -11,6 +11,7 @@ import json
 import logging
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -110,7 +111,10 @@ class RecordStateStore(AsyncOAuthStateStore):
 
     async def async_consume(self, state: str) -> bool:
         found = (await self._store.get_records(STATES, state)).get("expires")
-        if found is None:
+        # Two replicas can read the record before either deletes it; the store's atomic
+        # first_time lets exactly one of them consume the state.
+        if found is None or not await self._store.first_time(f"slack.oauth_state:{state}",
+                                                             datetime.now(UTC)):
             return False
         await self._store.delete_record(STATES, state, "expires")
         return time.time() < float(found)
