@@ -107,7 +107,19 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn) -> AsyncApp:
                     signing_secret=secret.get_secret_value() if secret else "",
                     oauth_settings=_oauth(advisor, settings), logger=log)
     Listeners(Dialogue(advisor), spawn).register(bolt)
+    if bolt.installation_store is not None:
+        # Uninstalling the app or revoking its token deletes the workspace's stored token.
+        bolt.enable_token_revocation_listeners()
+    else:
+        bolt.event("app_uninstalled")(_uninstalled_single_workspace)
+        bolt.event("tokens_revoked")(_uninstalled_single_workspace)
     return bolt
+
+
+async def _uninstalled_single_workspace(context: AsyncBoltContext) -> None:
+    """SLACK_BOT_TOKEN no longer works: say so (bolt acks the event, so Slack stops retrying)."""
+    log.warning("the app was uninstalled or its token revoked: SLACK_BOT_TOKEN no longer works",
+                extra={"workspace": context.team_id})
 
 
 def _who(context: AsyncBoltContext, body: dict[str, Any]) -> Who:

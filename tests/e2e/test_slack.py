@@ -332,33 +332,73 @@ async def test_a_429_is_retried_after_retry_after_and_then_succeeds(slack, fake)
     assert question(fake)[0] == "upstream"
 
 
+def oauth_settings(fake: FakeSlack, tmp_path: Path) -> Settings:
+    return slack_settings(fake, tmp_path, slack_bot_token=None, slack_client_id="111.222",
+                          slack_client_secret="client-secret", encryption_key=generate_key())
+
+
+async def install_second_workspace(bed: SlackTestbed) -> None:
+    """Install the app into T2 as its admin would: /slack/install, then Slack's redirect."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{bed.url}/slack/install") as page:
+            state = re.search(r"state=([\w-]+)", await page.text())
+        assert state is not None
+        cookie = {"Cookie": f"slack-app-oauth-state={state.group(1)}"}
+        async with http.get(f"{bed.url}/slack/oauth_redirect",
+                            params={"code": "c0de", "state": state.group(1)},
+                            headers=cookie) as done:
+            assert done.status == 200
+
+
+async def installations(bed: SlackTestbed) -> dict[str, str]:
+    assert bed.advisor is not None
+    return await bed.advisor.store.get_records("slack.bot", "installations")
+
+
 # slack_sdk builds aiohttp.BasicAuth for oauth.v2.access, which aiohttp 3.14 deprecates.
 @pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 async def test_oauth_install_then_the_second_workspace_uses_its_own_token(
         fake, tmp_path) -> None:
-    settings = slack_settings(fake, tmp_path, slack_bot_token=None, slack_client_id="111.222",
-                              slack_client_secret="client-secret", encryption_key=generate_key())
-    bed = SlackTestbed(fake, settings)
+    bed = SlackTestbed(fake, oauth_settings(fake, tmp_path))
     await bed.start()
     try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{bed.url}/slack/install") as page:
-                state = re.search(r"state=([\w-]+)", await page.text())
-            assert state is not None
-            cookie = {"Cookie": f"slack-app-oauth-state={state.group(1)}"}
-            async with http.get(f"{bed.url}/slack/oauth_redirect",
-                                params={"code": "c0de", "state": state.group(1)},
-                                headers=cookie) as done:
-                assert done.status == 200
+        await install_second_workspace(bed)
         assert fake.called("oauth.v2.access")
-        assert bed.advisor is not None
-        stored = await bed.advisor.store.get_records("slack.bot", "installations")
+        stored = await installations(bed)
         assert "xoxb-T2-token" not in json.dumps(stored)  # encrypted at rest
         await bed.command("U5", team="T2")
         assert {c.token for c in fake.called("chat.postMessage")} == {"xoxb-T2-token"}
         assert question(fake, "U5")[0] == "upstream"
     finally:
         await bed.stop()
+
+
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("event", [
+    {"type": "app_uninstalled"},
+    {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
+])
+async def test_uninstalling_or_revoking_deletes_the_workspace_token(
+        fake, tmp_path, event) -> None:
+    bed = SlackTestbed(fake, oauth_settings(fake, tmp_path))
+    await bed.start()
+    try:
+        await install_second_workspace(bed)
+        assert len(await installations(bed)) == 1
+        status, _ = await bed.send(bed.event_body(event, "EvGone", team="T2"),
+                                   "application/json")
+        assert status == 200
+        assert await installations(bed) == {}
+    finally:
+        await bed.stop()
+
+
+async def test_uninstalling_a_single_workspace_app_is_acknowledged_and_logged(
+        slack, caplog) -> None:
+    status, _ = await slack.send(slack.event_body({"type": "app_uninstalled"}, "EvGone"),
+                                 "application/json")
+    assert status == 200  # acked, so Slack does not retry
+    assert "SLACK_BOT_TOKEN no longer works" in caplog.text
 
 
 async def test_socket_mode_connects_out_and_serves_the_command_without_an_http_route(
@@ -411,6 +451,6 @@ def test_the_manifest_validates_and_asks_for_exactly_the_scopes_the_code_uses() 
     command = manifest["features"]["slash_commands"][0]
     assert command["command"] == "/opensource-check" and command["usage_hint"]
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
-        "message.im", "app_home_opened"}
+        "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked"}
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
