@@ -97,7 +97,7 @@ class TeamsEdge:
         self.advisor = advisor
         self.adapter = adapter
         self.app_id = app_id
-        self.channels = Channels(advisor.store)
+        self.channels = Channels(advisor.store, adapter, app_id)
 
     async def messages(self, request: web.Request) -> web.Response:
         """Authenticate, acknowledge, and run the turn after the response."""
@@ -211,7 +211,7 @@ class TeamsEdge:
             elif isinstance(reply, Notice):
                 await context.send_activity(reply.text)
             elif isinstance(reply, Result):
-                channels = await self.channels.choices(key.workspace)
+                channels = await self.channels.choices(context, key.workspace)
                 await context.send_activity(_card(cards.result(
                     reply.recommendation, key.user, reply.answers, channels)))
                 await self.advisor.store.delete_record(OPEN_CARD, str(key), "open")
@@ -260,7 +260,7 @@ class TeamsEdge:
                                         "please run it again to post it.")
             return
         summary = _card(cards.summary(rec, activity.from_property.name or "Someone"))
-        outcome = await self.channels.post(self.adapter, self.app_id, tenant_of(activity),
+        outcome = await self.channels.post(context, tenant_of(activity),
                                            str(value.get("channel") or ""), summary)
         await context.send_activity(outcome)
 

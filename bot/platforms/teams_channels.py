@@ -3,7 +3,8 @@
 Teams tells the bot where it is through installationUpdate and conversationUpdate activities;
 each channel's conversation reference is what a proactive post needs. When a post fails because
 the bot was removed or the channel is gone, the channel is forgotten and the user told why; the
-result card stays, so nothing is lost.
+result card stays, so nothing is lost. A user is offered, and may post to, only the channels of
+teams they are a member of (asked of Teams' roster), so nobody learns of other teams' channels.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from typing import Any
 
 from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import HttpOperationError
 
@@ -28,8 +30,10 @@ LEAVING = {"teamDeleted", "teamArchived"}
 class Channels:
     """Remembers, lists and posts to the team channels of each tenant."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, adapter: Any, app_id: str) -> None:
         self.store = store
+        self.adapter = adapter  # botbuilder's CloudAdapter, for proactive posts
+        self.app_id = app_id
 
     async def observe(self, activity: Activity) -> None:
         """Remember or forget channels from an installation or conversation update."""
@@ -62,33 +66,39 @@ class Channels:
             if json.loads(record)["team"] == team:
                 await self.store.delete_record(CHANNEL, tenant, channel)
 
-    async def choices(self, tenant: str) -> dict[str, str]:
-        """Channel id -> "Team > Channel", sorted by name, for the result card."""
-        records = await self.store.get_records(CHANNEL, tenant)
-        names = {channel: json.loads(record)["name"] for channel, record in records.items()}
+    async def choices(self, context: TurnContext, tenant: str) -> dict[str, str]:
+        """Channel id -> "Team > Channel" of the user's teams, sorted by name, for the card."""
+        records = {channel: json.loads(record)
+                   for channel, record in (await self.store.get_records(CHANNEL, tenant)).items()}
+        teams = {record["team"] for record in records.values()}
+        member_of = {team for team in teams if await _is_member(context, team)}
+        names = {channel: record["name"] for channel, record in records.items()
+                 if record["team"] in member_of}
         return dict(sorted(names.items(), key=lambda item: item[1]))
 
-    async def post(self, adapter: Any, app_id: str, tenant: str, channel: str,
+    async def post(self, context: TurnContext, tenant: str, channel: str,
                    message: Activity) -> str:
         """Post `message` to the channel; what to tell the user about it."""
         found = (await self.store.get_records(CHANNEL, tenant)).get(channel)
         if found is None:
             return "I do not know that channel any more; choose another one."
         record = json.loads(found)
+        if not await _is_member(context, record["team"]):
+            return "You can only post to channels of teams you are a member of."
         reference = ConversationReference().deserialize(record["reference"])
 
-        async def send(context: TurnContext) -> None:
-            await context.send_activity(message)
+        async def send(proactive: TurnContext) -> None:
+            await proactive.send_activity(message)
 
         try:
-            await adapter.continue_conversation(reference, send, app_id)
+            await self.adapter.continue_conversation(reference, send, self.app_id)
         except HttpOperationError as error:
             return await self._explain(tenant, channel, record["name"], error)
         return f"Posted the summary to {record['name']}."
 
     async def _explain(self, tenant: str, channel: str, name: str,
                        error: HttpOperationError) -> str:
-        status = getattr(getattr(error, "response", None), "status_code", None)
+        status = _status_of(error)
         log.warning("posting a summary failed", extra={"status": status})
         if status in GONE:
             await self.store.delete_record(CHANNEL, tenant, channel)
@@ -97,6 +107,21 @@ class Channels:
                     "again and retry.")
         return (f"I could not post to {name} just now (error {status}). Your result is still "
                 "here; please try again in a moment.")
+
+
+async def _is_member(context: TurnContext, team: str) -> bool:
+    """Whether the user of this turn is on the team's roster; no when Teams cannot say."""
+    try:
+        await TeamsInfo.get_team_member(context, team, context.activity.from_property.id)
+    except HttpOperationError as error:
+        if _status_of(error) != 404:
+            log.warning("could not read a team's roster", extra={"status": _status_of(error)})
+        return False
+    return True
+
+
+def _status_of(error: HttpOperationError) -> int | None:
+    return getattr(getattr(error, "response", None), "status_code", None)
 
 
 def _bot_left(activity: Activity) -> bool:

@@ -3,7 +3,8 @@
 Activities posted to the bot carry `serviceUrl` pointing here, so botbuilder's real connector
 client talks HTTP to this server instead of smba.trafficmanager.net. `fail` makes a conversation
 answer with an error status (403: bot removed from the team, 404: channel gone), and
-`personal_status` does the same for creating personal chats.
+`personal_status` does the same for creating personal chats. `outsiders` are users who are
+members of no team (the roster lookup answers 404 for them); everyone else is in every team.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class FakeConnector:
     created: list[dict[str, Any]] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)
     personal_status: int | None = None
+    outsiders: set[str] = field(default_factory=set)
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -58,6 +60,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{id}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{id}", self._update)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         self._runner, base_url = await serve_locally(app)
         self.url = f"{base_url}/"
         return self.url
@@ -77,6 +80,13 @@ class FakeConnector:
         body = {"error": {"code": "Forbidden" if status == 403 else "NotFound",
                           "message": "refused by the fake connector"}}
         return web.json_response(body, status=status)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = request.match_info["member"]
+        if member in self.outsiders:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation",
+                                                "message": "not a member"}}, status=404)
+        return web.json_response({"id": member, "name": f"User {member}"})
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -249,6 +249,19 @@ async def test_posting_the_summary_sends_a_card_to_the_channel(bot) -> None:
     assert texts(bot, "U1")[-1] == "Posted the summary to Platform \u203a Design."
 
 
+async def test_someone_outside_the_team_is_not_offered_its_channels_nor_may_post_there(
+        bot) -> None:
+    bot.connector.outsiders.add("29:U1")  # Teams' roster does not list U1 in the team
+    await finish_with_channels(bot)
+    card = json.dumps(result_card(bot, "U1"))
+    assert "Design" not in card and "Add me to a team" in card
+    result = [m for m in bot.chat("U1") if path_of(m)][-1]
+    forged = {"ocb": "post", "owner": "U1", "answers": dict(FORK), "channel": CHANNEL["id"]}
+    await bot.submit("U1", result, forged)
+    assert bot.connector.in_conversation(CHANNEL["id"]) == []
+    assert texts(bot, "U1")[-1] == "You can only post to channels of teams you are a member of."
+
+
 @pytest.mark.parametrize(("status", "reason"), [(403, "no longer a member"),
                                                 (404, "no longer exists")])
 async def test_a_failed_post_is_explained_and_loses_nothing(bot, status, reason) -> None:
