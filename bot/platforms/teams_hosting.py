@@ -21,6 +21,8 @@ from botframework.connector.auth import (
 
 from bot.settings import Settings
 
+MAX_REUSED_CLIENTS = 64
+
 
 @dataclass(frozen=True)
 class BotConfig:
@@ -41,7 +43,7 @@ def bot_config(settings: Settings) -> BotConfig:
                      APP_TENANTID=settings.microsoft_app_tenant_id)
 
 
-class _ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
+class ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
     def __init__(self, inner: Any, clients: dict[tuple[str, str | None], Any]) -> None:
         self._inner = inner
         self._clients = clients
@@ -49,6 +51,10 @@ class _ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (service_url, audience)
         if key not in self._clients:
+            if len(self._clients) >= MAX_REUSED_CLIENTS:
+                # Teams uses a handful of regional service URLs; past that (a flood of made-up
+                # ones in anonymous mode, say), build per turn as botbuilder does, unbounded by us.
+                return await self._inner.create(service_url, audience)
             self._clients[key] = await self._inner.create(service_url, audience)
         return self._clients[key]
 
@@ -63,7 +69,7 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
         result = await self._inner.authenticate_request(activity, auth_header)
-        result.connector_factory = _ReusingConnectorFactory(result.connector_factory,
+        result.connector_factory = ReusingConnectorFactory(result.connector_factory,
                                                             self.clients)
         return result
 
@@ -71,7 +77,7 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         return await self._inner.authenticate_streaming_request(auth_header, channel_id)
 
     def create_connector_factory(self, claims_identity: Any) -> Any:
-        return _ReusingConnectorFactory(self._inner.create_connector_factory(claims_identity),
+        return ReusingConnectorFactory(self._inner.create_connector_factory(claims_identity),
                                         self.clients)
 
     async def create_user_token_client(self, claims_identity: Any) -> Any:

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 
 from bot.platforms.teams import AUTHENTICATION, NOT_YOURS
+from bot.platforms.teams_hosting import MAX_REUSED_CLIENTS, ReusingConnectorFactory
 from bot.settings import Settings
 from tests.e2e.teams_harness import TEAM, TeamsHarness, path_of, personal_chat, question_of
 
@@ -325,6 +326,26 @@ async def test_connector_clients_are_built_once_per_service_url(bot) -> None:
     assert bot.app is not None
     authentication = bot.app[AUTHENTICATION]
     assert len(authentication.clients) == 1
+
+
+async def test_reused_connector_clients_are_bounded() -> None:
+    class CountingFactory:
+        built = 0
+
+        async def create(self, service_url: str, audience: str | None = None) -> object:
+            del service_url, audience
+            self.built += 1
+            return object()
+
+    inner, clients = CountingFactory(), {}
+    factory = ReusingConnectorFactory(inner, clients)
+    for number in range(MAX_REUSED_CLIENTS + 10):
+        await factory.create(f"https://smba.example/{number}/")
+    assert len(clients) == MAX_REUSED_CLIENTS
+    cached = await factory.create("https://smba.example/0/")
+    assert cached is clients[("https://smba.example/0/", None)]
+    await factory.create(f"https://smba.example/{MAX_REUSED_CLIENTS}/")
+    assert inner.built == MAX_REUSED_CLIENTS + 11  # past the bound, built every time
 
 
 async def test_tokens_and_the_app_password_never_reach_the_logs(registered_bot, caplog) -> None:
