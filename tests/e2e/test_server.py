@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -12,9 +13,15 @@ import pytest
 from bot.advisor import Advisor
 from bot.core.conversation import Inbound
 from bot.observability import _JsonFormatter, redact
+from bot.platforms.slack_dialogue import PLACES
 from bot.server import create_app
+from bot.settings import Settings
 from bot.store.base import ConversationKey
+from bot.store.factory import create_store
 from tests.e2e.local_http import serve_locally
+from tests.e2e.processes import ServerProcess
+from tests.e2e.slack_requests import TEAM, TOKEN, SlackRequests, WatchedSlack
+from tests.e2e.slack_testbed import SIGNING_SECRET
 from tests.fakes import FakeStore
 
 
@@ -79,3 +86,31 @@ def test_tokens_never_reach_the_logs() -> None:
     line = json.loads(_JsonFormatter().format(record))
     assert "xoxb" not in line["message"] and "eyJ" not in line["message"]
     assert redact("xapp-1-A1-abc") == "[redacted]"
+
+
+async def test_sigterm_finishes_the_turn_in_flight_before_exiting(tmp_path) -> None:
+    """The ack is long gone when SIGTERM comes; the turn's Web API call and its bookkeeping
+    after it (the question's ts, needed to update that message later) must still complete."""
+    fake = WatchedSlack()
+    await fake.start()
+    database = f"sqlite:///{tmp_path / 'shutdown.db'}"
+    server = ServerProcess({"DATABASE_URL": database, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                            "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.api_url})
+    try:
+        await asyncio.to_thread(server.wait_healthy)
+        fake.delays["chat.postMessage"] = 1.0  # Slack answers the question's post slowly
+        async with aiohttp.ClientSession() as http:
+            slack = SlackRequests(fake, tmp_path, "run1", http)
+            assert await slack.command(server.url, "U1") == 200
+        await fake.until(lambda: bool(fake.called("chat.postMessage")))
+        assert await asyncio.to_thread(server.terminate) == 0
+    finally:
+        if server.process.poll() is None:
+            await asyncio.to_thread(server.kill)
+        await fake.stop()
+    store = create_store(Settings(_env_file=None, database_url=database))
+    try:
+        place = await store.get_records(PLACES, f"{TEAM}:U1")
+    finally:
+        await store.close()
+    assert "question_ts" in place, server.output()
