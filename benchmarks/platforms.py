@@ -801,10 +801,12 @@ def print_section(title: str, rows: dict[str, Any]) -> None:
     print(f"\n{title}")
     columns = list(dict.fromkeys(k for row in rows.values() if isinstance(row, dict)
                                  for k in row))
-    print(f"{'':<30}" + "".join(f"{c:>22}" for c in columns))
+    widths = [max(len(c), 6) + 2 for c in columns]
+    print(f"{'':<30}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
     for name, row in rows.items():
         cells = row if isinstance(row, dict) else {"value": row}
-        print(f"{name:<30}" + "".join(f"{cells.get(c, ''):>22}" for c in columns))
+        print(f"{name:<30}" + "".join(f"{cells.get(c, ''):>{w}}"
+                                      for c, w in zip(columns, widths, strict=True)))
 
 
 def print_figures(figures: dict[str, Any]) -> None:
