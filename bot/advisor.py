@@ -40,6 +40,7 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     conversation: Conversation | None = None
     duplicate: bool = False  # a retried delivery: do nothing at all
+    changed: bool = False  # the turn saved a new conversation (not stale, not a no-op)
 
 
 def utc_now() -> datetime:
@@ -124,7 +125,7 @@ class Advisor:
                 continue  # someone else saved first: re-apply to their result
             _count(key.platform, stored, step.conversation)
             await self._record_if_finished(key, context, step, now)
-            return Turn(step.replies, step.conversation)
+            return Turn(step.replies, step.conversation, changed=True)
         return Turn([Notice(text="Too many changes at once; please try again.", level="error")])
 
     async def _record_if_finished(self, key: ConversationKey, context: Context, step: Step,

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.advisor import Advisor
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 BOT_SCOPES = ("chat:write", "commands", "im:history")
 """Exactly what the code calls: chat.* methods, the slash command, DMs typed to the bot."""
 GREETINGS = frozenset({"hi", "hello", "hey", "start", "begin", "go"})
+NO_USER = "I could not tell who sent this, so I changed nothing."
 
 
 def check_settings(settings: Settings) -> None:
@@ -122,11 +124,50 @@ async def _uninstalled_single_workspace(context: AsyncBoltContext) -> None:
                 extra={"workspace": context.team_id})
 
 
-def _who(context: AsyncBoltContext, body: dict[str, Any]) -> Who:
-    user = body.get("user")
-    name = body.get("user_name") or (user.get("username") if isinstance(user, dict) else None)
-    team = context.team_id or context.enterprise_id or ""
-    return Who(team=team, user=context.user_id or "", name=name)
+def _malformed(body: Any) -> str | None:
+    """Why bolt could not dispatch this payload without crashing; None when it can.
+
+    Bolt indexes `body["actions"][0]` and `body["event"]["type"]` without looking (in its
+    matchers, its authorization and its argument injection), so a payload Slack never sends
+    would be a 500 instead of a refusal.
+    """
+    if not isinstance(body, dict):
+        return "not an object"
+    if "event" in body and not isinstance(_dig(body, "event", "type"), str):
+        return "an event without a type"
+    if "actions" in body or body.get("type") == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions or not all(
+                isinstance(_dig(action, "action_id"), str) for action in actions):
+            return "actions without an action_id"
+    if "command" in body and not isinstance(body["command"], str):
+        return "a command that is not text"
+    return None
+
+
+def _dig(data: Any, *path: str) -> str | None:
+    """The text at `path` in nested objects; None when a step is missing or of another type."""
+    for name in path:
+        data = data.get(name) if isinstance(data, dict) else None
+    return data if isinstance(data, str) else None
+
+
+def _who(context: AsyncBoltContext, body: dict[str, Any]) -> Who | None:
+    """Who sent this; None when the payload names no user (Slack always does)."""
+    user, team = context.user_id, context.team_id or context.enterprise_id
+    if not isinstance(user, str) or not user.strip() or not isinstance(team, str) or not team:
+        log.warning("Slack payload without a user ignored")
+        return None
+    name = _dig(body, "user_name") or _dig(body, "user", "username")
+    return Who(team=team, user=user, name=name)
+
+
+def _value(body: dict[str, Any]) -> str | None:
+    """The clicked button's value (the middleware made sure there is an action)."""
+    value = _dig(body["actions"][0], "value")
+    if value is None:
+        log.warning("Slack action without a value ignored")
+    return value
 
 
 class Listeners:
@@ -154,72 +195,88 @@ class Listeners:
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext, respond: AsyncRespond) -> None:
-        sub = (body.get("text") or "").strip().lower() or "start"
-        who, channel = _who(context, body), body.get("channel_id", "")
-        if sub == "history":
+        sub = (_dig(body, "text") or "").strip().lower() or "start"
+        who, channel = _who(context, body), _dig(body, "channel_id") or ""
+        if who is None:
+            await ack(text=NO_USER)
+        elif sub == "history":
             await ack()
             self._later("history", lambda: self.dialogue.history(who, respond))
         elif sub in ("start", "restart", "cancel"):
             await ack(text=blocks.started_note(sub, channel))
             self._later(sub, lambda: self.dialogue.command(client, who, sub, channel,
-                                                           body.get("trigger_id")))
+                                                           _dig(body, "trigger_id")))
         else:
             await ack(text=blocks.HELP)
 
     async def on_message(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext) -> None:
         await ack()
-        event = body.get("event", {})
+        event = body["event"]
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        who, text = _who(context, body), event.get("text") or ""
+        text, dm = event.get("text") or "", _dig(event, "channel")
+        who = _who(context, body)
+        if who is None or not dm or not isinstance(text, str):
+            return  # not a message a person typed: Slack never sends these
         greeting = text.strip().lower().strip("!.") in GREETINGS
         self._later("message", lambda: self.dialogue.typed(
-            client, who, text, event["channel"], body.get("event_id"), start=greeting))
+            client, who, text, dm, _dig(body, "event_id"), start=greeting))
 
     async def on_home(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                       context: AsyncBoltContext) -> None:
         await ack()
-        if body.get("event", {}).get("tab") == "home":
-            self._later("home", lambda: self.dialogue.home(client, _who(context, body)))
+        who = _who(context, body)
+        if who is not None and _dig(body, "event", "tab") == "home":
+            self._later("home", lambda: self.dialogue.home(client, who))
 
     async def on_answer(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                         context: AsyncBoltContext) -> None:
         await ack()
-        ref, _, option = body["actions"][0]["value"].partition("|")
+        who, value = _who(context, body), _value(body)
+        if who is None or value is None:
+            return
+        ref, _, option = value.partition("|")
         self._later("answer", lambda: self.dialogue.click(
-            client, _who(context, body), "answer", ref, option=option, clicked=_clicked(body)))
+            client, who, "answer", ref, option=option, clicked=_clicked(body)))
 
     async def on_control(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext) -> None:
         await ack()
-        action = body["actions"][0]
-        self._later(action["action_id"], lambda: self.dialogue.click(
-            client, _who(context, body), action["action_id"], action["value"], option=None,
-            clicked=_clicked(body)))
+        who, value, action = _who(context, body), _value(body), body["actions"][0]["action_id"]
+        if who is None or value is None:
+            return
+        self._later(action, lambda: self.dialogue.click(
+            client, who, action, value, option=None, clicked=_clicked(body)))
 
     async def on_start_button(self, ack: AsyncAck, body: dict[str, Any],
                               client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
+        who = _who(context, body)
+        if who is None:
+            return
         self._later("start", lambda: self.dialogue.command(
-            client, _who(context, body), "start", None, body.get("trigger_id")))
+            client, who, "start", None, _dig(body, "trigger_id")))
 
     async def on_post(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                       context: AsyncBoltContext) -> None:
         await ack()
-        picked = body.get("state", {}).get("values", {}).get("result", {})
-        chosen = picked.get("summary_channel", {}).get("selected_conversation")
+        who, value = _who(context, body), _value(body)
+        if who is None or value is None:
+            return
+        chosen = _dig(body, "state", "values", "result", "summary_channel",
+                      "selected_conversation")
         self._later("post summary", lambda: self.dialogue.post_summary(
-            client, _who(context, body), body["actions"][0]["value"], chosen,
-            body.get("channel", {}).get("id")))
+            client, who, value, chosen, _dig(body, "channel", "id")))
 
     async def on_remind(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                         context: AsyncBoltContext) -> None:
         await ack()
-        action = body["actions"][0]
+        who, value, action = _who(context, body), _value(body), body["actions"][0]["action_id"]
+        if who is None or value is None:
+            return
         self._later("remind", lambda: self.dialogue.remind(
-            client, _who(context, body), action["action_id"], action["value"],
-            body.get("channel", {}).get("id")))
+            client, who, action, value, _dig(body, "channel", "id")))
 
     async def on_pick(self, ack: AsyncAck) -> None:
         await ack()  # the choice is read from the message state when Post summary is pressed
@@ -227,8 +284,8 @@ class Listeners:
 
 def _clicked(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """The clicked message's channel and ts, and the click's id for idempotency."""
-    container = body.get("container", {})
-    return container.get("channel_id"), container.get("message_ts"), body.get("trigger_id")
+    return (_dig(body, "container", "channel_id"), _dig(body, "container", "message_ts"),
+            _dig(body, "trigger_id"))
 
 
 async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> None:
@@ -237,7 +294,17 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> N
     bolt = build_bolt(advisor, settings, partial(spawn, app))
 
     async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not (stamp.isascii() and stamp.isdigit()):
+            return web.Response(status=401)  # slack_sdk's verifier raises on these: a 500
+        try:
+            bolt_request = await to_bolt_request(request)
+            problem = _malformed(bolt_request.body)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            problem = "not parsable"  # e.g. `payload=` that is not JSON
+        if problem is not None:
+            return await _refused(request, settings, problem)
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     if settings.slack_signing_secret is not None:
         app.router.add_post("/slack/events", events)
@@ -255,6 +322,21 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> N
         app.router.add_get(flow.redirect_uri_path, callback)
     if settings.slack_app_token is not None:
         _socket_mode(app, bolt, settings.slack_app_token.get_secret_value())
+
+
+async def _refused(request: web.Request, settings: Settings, problem: str) -> web.Response:
+    """A payload bolt cannot handle: 401 unless it is signed, else 400, and nothing touched.
+
+    Bolt checks the signature only once it dispatches, so the check is made here to keep
+    unsigned junk a 401 like every other unsigned request.
+    """
+    secret = settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
+    body = (await request.read()).decode("utf-8", errors="replace")
+    if not verifier.is_valid_request(body, dict(request.headers)):
+        return web.Response(status=401)
+    log.warning("malformed Slack payload refused", extra={"kind": problem})
+    return web.Response(status=400, text=f"malformed payload: {problem}")
 
 
 def _socket_mode(app: web.Application, bolt: AsyncApp, app_token: str) -> None:

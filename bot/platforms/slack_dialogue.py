@@ -27,6 +27,7 @@ PLACES = "slack.user"
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 SCHEDULE_LIMIT = timedelta(days=119)  # chat.scheduleMessage refuses more than 120 days ahead
 Place = dict[str, str]
+DAMAGED = "I could not read that button, so I changed nothing. Run the check again for a fresh one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,20 @@ class Who:
     def scope(self) -> str:
         """Where this user's Slack details are kept in the store's records."""
         return f"{self.team}:{self.user}"
+
+
+def _summary_value(value: str) -> dict[str, Any] | None:
+    """A Post summary button's data (runner, default channel, answers); None when damaged."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), str):
+        return None
+    answers, channel = data.get("a"), data.get("c")
+    if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+        return None
+    return data if channel is None or isinstance(channel, str) else None
 
 
 def _event(event_id: str | None) -> str | None:
@@ -92,11 +107,11 @@ class Dialogue:
         """A button on a question: an answer, help, back or cancel."""
         channel, ts, trigger = clicked
         place = await self._place(who)
-        if channel and place.get("dm") != channel:
-            await self._remember(who, place, dm=channel)
         inbound = Inbound(action=action, ref=ref, option=option)
         turn = await self.advisor.handle(who.key, inbound, self._context(who, place),
                                          _event(trigger))
+        if channel and turn.changed:  # a stale or forged click must not move the user's DM
+            await self._remember(who, place, dm=channel)
         await self._render(client, who, place, turn, clicked_ts=ts, quiet=action == "help")
 
     async def history(self, who: Who, respond: AsyncRespond) -> None:
@@ -115,7 +130,10 @@ class Dialogue:
     async def post_summary(self, client: AsyncWebClient, who: Who, value: str,
                            chosen: str | None, dm: str | None) -> None:
         """Post a result's summary to the chosen channel, on behalf of the person who ran it."""
-        data: dict[str, Any] = json.loads(value)
+        data = _summary_value(value)
+        if data is None:
+            await self._whisper(client, who, dm, blocks.note(DAMAGED))
+            return
         channel = chosen or data.get("c")
         problem = self._cannot_post_yet(who, data["u"], channel)
         if problem is None:
@@ -149,8 +167,12 @@ class Dialogue:
                      dm: str | None) -> None:
         """Schedule a reminder in the DM; Slack keeps the schedule, not us."""
         now = datetime.now(UTC)
-        due = (now + timedelta(days=round(int(value) * 30.44)) if action == "remind"
-               else datetime.fromtimestamp(int(value), UTC))
+        try:
+            due = (now + timedelta(days=round(int(value) * 30.44)) if action == "remind"
+                   else datetime.fromtimestamp(int(value), UTC))
+        except (ValueError, OverflowError, OSError):  # not a number, or not a date
+            await self._whisper(client, who, dm, blocks.note(DAMAGED))
+            return
         post_at = max(min(due, now + SCHEDULE_LIMIT), now + timedelta(minutes=1))  # a late click
         message = blocks.reminder(due, rearm=post_at < due)
         await client.chat_scheduleMessage(channel=dm or who.user, post_at=int(post_at.timestamp()),
