@@ -46,6 +46,7 @@ MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 CLICKS: dict[str, Action] = {"answer": "answer", "back": "back", "cancel": "cancel"}
 AUTHENTICATION: web.AppKey[ReusingAuthentication] = web.AppKey("teams_authentication",
                                                               ReusingAuthentication)
+DAMAGED = "I could not read that button, so I changed nothing. Type start for a fresh check."
 NOT_YOURS = ("That check belongs to someone else, so I changed nothing. @mention me with "
              "opensource-check to run your own.")
 
@@ -86,6 +87,18 @@ def _is_shared(activity: Activity) -> bool:
     return activity.conversation.conversation_type in ("channel", "groupChat")
 
 
+def _well_formed(activity: Activity | None) -> bool:
+    """What every turn reads: a type, a conversation id and a sender (Teams always sends them)."""
+    if activity is None:  # the body was JSON null
+        return False
+    sender, conversation = activity.from_property, activity.conversation
+    return (isinstance(activity.type, str) and bool(activity.type)
+            and conversation is not None and isinstance(conversation.id, str)
+            and bool(conversation.id) and sender is not None
+            and isinstance(sender.aad_object_id or sender.id, str)
+            and bool(sender.aad_object_id or sender.id))
+
+
 def _card(content: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(content))
 
@@ -105,7 +118,7 @@ class TeamsEdge:
             activity = Activity().deserialize(await request.json())
         except ValueError:
             activity = Activity()
-        if not activity.type or activity.conversation is None:
+        if not _well_formed(activity):
             return web.Response(status=400, text="expected a Bot Framework activity")
         header = request.headers.get("Authorization", "")
         try:
@@ -191,14 +204,17 @@ class TeamsEdge:
 
     async def _on_submit(self, context: TurnContext, value: dict[str, Any]) -> None:
         activity = context.activity
-        key = key_of(activity)
+        key, kind = key_of(activity), value["ocb"]
         if value.get("owner") != key.user:
             await context.send_activity(NOT_YOURS)
-        elif value["ocb"] == "post":
+        elif kind == "post":
             await self._post(context, value)
-        elif value["ocb"] in CLICKS:
-            inbound = Inbound.click(CLICKS[value["ocb"]], str(value.get("ref")),
-                                    value.get("option"))
+        elif isinstance(kind, str) and kind in CLICKS:
+            ref, option = value.get("ref"), value.get("option")
+            if not isinstance(ref, str) or not isinstance(option, str | None):
+                await context.send_activity(DAMAGED)  # Inbound would refuse it: a crash
+                return
+            inbound = Inbound.click(CLICKS[kind], ref, option)
             await self._render(context, key, await self.advisor.handle(
                 key, inbound, _context(activity), _event(activity)))
 
@@ -253,8 +269,12 @@ class TeamsEdge:
         event = _event(activity)
         if event and not await self.advisor.store.first_time(event, utc_now()):
             return  # a retried delivery: the summary is posted already
+        answers = value.get("answers") or {}
+        if not isinstance(answers, dict) or not all(isinstance(a, str) for a in answers.values()):
+            await context.send_activity(DAMAGED)
+            return
         try:
-            _, rec = self.advisor.engine.assess(dict(value.get("answers") or {}))
+            _, rec = self.advisor.engine.assess(answers)
         except (InvalidAnswerError, MissingAnswerError):
             await context.send_activity("That result is from an older version of the check; "
                                         "please run it again to post it.")
