@@ -37,19 +37,22 @@ class Channels:
 
     async def observe(self, activity: Activity) -> None:
         """Remember or forget channels from an installation or conversation update."""
-        data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-        team = data.get("team")
-        if not isinstance(team, dict) or "id" not in team:
+        data = _mapping(activity.channel_data)
+        team, channel = _mapping(data.get("team")), data.get("channel")
+        tenant = activity.conversation.tenant_id or _mapping(data.get("tenant")).get("id")
+        if not isinstance(team.get("id"), str) or not isinstance(tenant, str):
             return  # a personal or group chat: nothing to post summaries to
-        tenant = str(activity.conversation.tenant_id or data.get("tenant", {}).get("id"))
-        event = data.get("eventType", "")
+        if channel is not None and not isinstance(_mapping(channel).get("id"), str):
+            return  # not a shape Teams sends
+        event = data.get("eventType") if isinstance(data.get("eventType"), str) else ""
         if event in LEAVING or activity.action == "remove" or _bot_left(activity):
-            await self._forget_team(tenant, str(team["id"]))
+            await self._forget_team(tenant, team["id"])
         elif event == "channelDeleted":
-            await self.store.delete_record(CHANNEL, tenant, str(data["channel"]["id"]))
+            if channel is not None:
+                await self.store.delete_record(CHANNEL, tenant, channel["id"])
         else:
-            channel = data.get("channel") or {"id": team["id"], "name": "General"}
-            await self._remember(activity, tenant, team, channel)
+            await self._remember(activity, tenant, team,
+                                 channel or {"id": team["id"], "name": "General"})
 
     async def _remember(self, activity: Activity, tenant: str, team: dict[str, Any],
                         channel: dict[str, Any]) -> None:
@@ -124,6 +127,12 @@ def _status_of(error: HttpOperationError) -> int | None:
     return getattr(getattr(error, "response", None), "status_code", None)
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else empty: channelData is whatever the sender wrote."""
+    return value if isinstance(value, dict) else {}
+
+
 def _bot_left(activity: Activity) -> bool:
     removed = activity.members_removed or []
-    return any(member.id == activity.recipient.id for member in removed)
+    bot = activity.recipient
+    return bot is not None and any(member.id == bot.id for member in removed)

@@ -461,10 +461,11 @@ def activities(draw: st.DrawFn, bot: TeamsHarness) -> dict[str, Any]:
     activity["type"] = draw(st.sampled_from(ACTIVITY_TYPES) | junk)
     activity["value"] = draw(submit_values(user))
     if activity["type"] in ("conversationUpdate", "installationUpdate"):
+        in_a_team = st.fixed_dictionaries({"id": texts})  # past the first check in observe
         activity["channelData"] = draw(junk.filter(lambda d: not valid_team_data(d))
                                        | st.fixed_dictionaries({
-                                           "team": junk, "channel": junk, "tenant": junk,
-                                           "eventType": texts}).filter(
+                                           "team": junk | in_a_team, "channel": junk,
+                                           "tenant": junk, "eventType": texts | junk}).filter(
                                                lambda d: not valid_team_data(d)))
         activity["action"] = draw(st.sampled_from(["add", "remove"]) | junk)
     for part in draw(st.sets(st.sampled_from(ACTIVITY_PARTS), max_size=3)):
@@ -632,6 +633,20 @@ def test_damaged_card_submits_say_so_and_change_nothing(teams, value) -> None:
     assert rig.harmless(lambda: post(bot.url, json.dumps(activity),
                                      {"Content-Type": "application/json"})) == 202
     assert bot.chat("U1")[-1].text.startswith("I could not read that button")
+
+
+@pytest.mark.parametrize("data", [
+    {"team": {"id": "19:t"}, "channel": "19:c"},
+    {"team": {"id": "19:t"}, "eventType": ["channelCreated"]},
+    {"team": {"id": "19:t"}, "eventType": "channelDeleted"},
+    {"team": {"id": "19:t"}, "tenant": ["T1"], "channel": {"name": "no id"}},
+])
+def test_team_updates_of_shapes_teams_never_sends_change_nothing(teams, data) -> None:
+    bot, rig = teams
+    update = bot.installed()
+    update["channelData"] = data
+    assert rig.harmless(lambda: post(bot.url, json.dumps(update),
+                                     {"Content-Type": "application/json"})) == 202
 
 
 def test_a_submit_whose_kind_is_not_text_changes_nothing(teams) -> None:
