@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from bot.core.conversation import Conversation
 from bot.store.base import (
@@ -25,6 +25,8 @@ from bot.store.base import (
 from bot.store.sql import SqlStore
 
 DEFAULT_PREFIX = "opensource-check:"
+POOL_SIZE = 50  # connections per replica; a Redis command takes well under a millisecond
+POOL_WAIT_SECONDS = 20
 
 # KEYS[1] conversation; ARGV: expected version ('' for none), new version, JSON, now (us),
 # expiry (us), TTL (ms). A stored but expired conversation counts as none.
@@ -68,7 +70,11 @@ class RedisConversationStore:
     def __init__(self, redis_url: str, sql: SqlStore, *, prefix: str = DEFAULT_PREFIX,
                  ttl: timedelta = DEFAULT_CONVERSATION_TTL,
                  window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW) -> None:
-        self.redis: Redis = Redis.from_url(redis_url)
+        # Every turn in flight shares the pool. redis-py's default pool fails a command with
+        # "Too many connections" past 100; this one makes a burst wait for a free connection.
+        pool = BlockingConnectionPool.from_url(redis_url, max_connections=POOL_SIZE,
+                                               timeout=POOL_WAIT_SECONDS)
+        self.redis: Redis = Redis.from_pool(pool)
         self.sql, self.prefix, self.ttl, self.window = sql, prefix, ttl, window
         self._save = self.redis.register_script(_SAVE)
         self._first_time = self.redis.register_script(_FIRST_TIME)

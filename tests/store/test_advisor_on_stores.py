@@ -43,3 +43,17 @@ async def test_a_whole_check_through_the_advisor_lands_in_the_history_once(store
     page = await store.history(user_id="U1")
     assert [(e.user_name, e.recommendation.path) for e in page.entries] == [
         ("Ada", "contribute_upstream")]
+
+
+async def test_a_burst_of_300_turns_at_once_all_apply(store, engine):
+    """More turns in flight than a connection pool holds wait for a connection; none fails."""
+    advisor = Advisor(engine, store)
+    keys = [ConversationKey("slack", "T1", "dm", f"burst{n}") for n in range(300)]
+    started = await asyncio.gather(*(advisor.start(key, event_id=f"burst-start-{key.user}")
+                                     for key in keys))
+    assert all(turn.conversation is not None for turn in started)
+    clicks = [advisor.handle(key, Inbound.click("answer", turn.conversation.ref, "no"),
+                             event_id=f"burst-click-{key.user}")
+              for key, turn in zip(keys, started, strict=True)]
+    turns = await asyncio.gather(*clicks)
+    assert all(turn.changed for turn in turns)
