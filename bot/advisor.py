@@ -7,6 +7,7 @@ input to the winner's result, where a repeated click is recognised as stale.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -109,12 +110,14 @@ class Advisor:
     async def _run(self, key: ConversationKey, context: Context, event_id: str | None,
                    turn: Callable[[Conversation | None, datetime], Step]) -> Turn:
         now = self._clock()
-        if event_id is not None and not await self.store.first_time(event_id, now):
+        fresh, stored = await self._first_load(key, event_id, now)
+        if not fresh:
             log.info("duplicate delivery dropped", extra={"event_id": event_id})
             return Turn(duplicate=True)
-        for _ in range(MAX_ATTEMPTS):
-            now = self._clock()
-            stored = await self.store.load(key, now)
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt > 0:
+                now = self._clock()
+                stored = await self.store.load(key, now)
             step = turn(stored, now)
             if not step.changed:
                 return Turn(step.replies, stored)
@@ -127,6 +130,15 @@ class Advisor:
             await self._record_if_finished(key, context, step, now)
             return Turn(step.replies, step.conversation, changed=True)
         return Turn([Notice(text="Too many changes at once; please try again.", level="error")])
+
+    async def _first_load(self, key: ConversationKey, event_id: str | None,
+                          now: datetime) -> tuple[bool, Conversation | None]:
+        """Whether the event is new, and the stored conversation, asked of the store at once:
+        store round trips are most of a turn. Only a duplicate wastes the load."""
+        load = self.store.load(key, now)
+        if event_id is None:
+            return True, await load
+        return await asyncio.gather(self.store.first_time(event_id, now), load)
 
     async def _record_if_finished(self, key: ConversationKey, context: Context, step: Step,
                                   now: datetime) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -75,11 +76,15 @@ def _check_prefix(name: str, value: Any, prefix: str) -> None:
                                  "token).")
 
 
-def web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: Slack's (or a fake's) URL, retrying 429s and 5xx after Retry-After."""
+def web_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWebClient:
+    """The Web API client: Slack's (or a fake's) URL, retrying 429s and 5xx after Retry-After.
+
+    Every call goes through one shared HTTP session: without it slack_sdk opens a session, and
+    a TLS connection to Slack, per call. Bolt's per-workspace clients reuse the same session.
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=[
+    return AsyncWebClient(token=token, base_url=base_url, session=session, retry_handlers=[
         AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=2)])
 
@@ -102,10 +107,11 @@ def _oauth(advisor: Advisor, settings: Settings) -> AsyncOAuthSettings | None:
 Spawn = Callable[[Coroutine[Any, Any, None], str], None]
 
 
-def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn) -> AsyncApp:
+def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
+               session: aiohttp.ClientSession) -> AsyncApp:
     """The bolt app with every listener registered."""
     secret = settings.slack_signing_secret
-    bolt = AsyncApp(client=web_client(settings), process_before_response=True,
+    bolt = AsyncApp(client=web_client(settings, session), process_before_response=True,
                     signing_secret=secret.get_secret_value() if secret else "",
                     oauth_settings=_oauth(advisor, settings), logger=log)
     Listeners(Dialogue(advisor), spawn).register(bolt)
@@ -291,7 +297,13 @@ def _clicked(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
 async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> None:
     """Add Slack to the server: /slack/events, the OAuth routes, and Socket Mode if configured."""
     check_settings(settings)
-    bolt = build_bolt(advisor, settings, partial(spawn, app))
+    session = aiohttp.ClientSession()
+
+    async def close_session(_: web.Application) -> None:
+        await session.close()
+
+    app.on_cleanup.append(close_session)  # cleanup runs after the turns in flight finish
+    bolt = build_bolt(advisor, settings, partial(spawn, app), session)
 
     async def events(request: web.Request) -> web.Response:
         stamp = request.headers.get("X-Slack-Request-Timestamp", "")

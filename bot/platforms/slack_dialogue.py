@@ -7,6 +7,7 @@ conversation's version, which would turn the buttons just posted into stale ones
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -106,10 +107,11 @@ class Dialogue:
                     ) -> None:
         """A button on a question: an answer, help, back or cancel."""
         channel, ts, trigger = clicked
-        place = await self._place(who)
         inbound = Inbound(action=action, ref=ref, option=option)
-        turn = await self.advisor.handle(who.key, inbound, self._context(who, place),
-                                         _event(trigger))
+        # The click names its channel, so the turn need not wait for the user's records.
+        context = Context(channel=channel or "", user_name=who.name)
+        place, turn = await asyncio.gather(
+            self._place(who), self.advisor.handle(who.key, inbound, context, _event(trigger)))
         if channel and turn.changed:  # a stale or forged click must not move the user's DM
             await self._remember(who, place, dm=channel)
         await self._render(client, who, place, turn, clicked_ts=ts, quiet=action == "help")
@@ -189,9 +191,19 @@ class Dialogue:
                       clicked_ts: str | None = None, quiet: bool = False) -> None:
         if turn.duplicate:
             return
-        await self._retire_reasked(client, place, turn)
-        for reply in turn.replies:
-            await self._show(client, who, place, reply, clicked_ts=clicked_ts, quiet=quiet)
+
+        async def post_in_order() -> None:
+            for reply in turn.replies:
+                if not isinstance(reply, Closed):
+                    await self._show(client, who, place, reply, clicked_ts=clicked_ts,
+                                     quiet=quiet)
+
+        # Updating the answered message and posting what follows are independent calls: make
+        # them at once, so a turn waits for one Web API round trip rather than two.
+        updates = [self._show(client, who, place, reply, clicked_ts=clicked_ts, quiet=quiet)
+                   for reply in turn.replies if isinstance(reply, Closed)]
+        await asyncio.gather(self._retire_reasked(client, place, turn), *updates,
+                             post_in_order())
 
     async def _show(self, client: AsyncWebClient, who: Who, place: Place, reply: Reply, *,
                     clicked_ts: str | None, quiet: bool) -> None:

@@ -8,6 +8,7 @@ user, not by chat, so a check started by an @mention in a channel goes on in the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -219,21 +220,28 @@ class TeamsEdge:
                 key, inbound, _context(activity), _event(activity)))
 
     async def _render(self, context: TurnContext, key: ConversationKey, turn: Turn) -> None:
-        for reply in turn.replies:
-            if isinstance(reply, AskQuestion):
-                await self._ask(context, key, reply)
-            elif isinstance(reply, Closed):
-                await self._close(context, key, reply)
-            elif isinstance(reply, Notice):
-                await context.send_activity(reply.text)
-            elif isinstance(reply, Result):
-                channels = await self.channels.choices(context, key.workspace)
-                await context.send_activity(_card(cards.result(
-                    reply.recommendation, key.user, reply.answers, channels)))
-                await self.advisor.store.delete_record(OPEN_CARD, str(key), "open")
+        # The open card is read once, so updating the answered card and sending what follows
+        # can run at once: a turn then waits for one connector round trip rather than two.
+        card = await self._open_card(key) if turn.replies else {}
 
-    async def _ask(self, context: TurnContext, key: ConversationKey, reply: AskQuestion) -> None:
-        previous = await self._open_card(key)
+        async def send_in_order() -> None:
+            for reply in turn.replies:
+                if isinstance(reply, AskQuestion):
+                    await self._ask(context, key, reply, card)
+                elif isinstance(reply, Notice):
+                    await context.send_activity(reply.text)
+                elif isinstance(reply, Result):
+                    channels = await self.channels.choices(context, key.workspace)
+                    await context.send_activity(_card(cards.result(
+                        reply.recommendation, key.user, reply.answers, channels)))
+                    await self.advisor.store.delete_record(OPEN_CARD, str(key), "open")
+
+        updates = [self._update_card(context, card, reply) for reply in turn.replies
+                   if isinstance(reply, Closed) and card.get("ref") == reply.ref]
+        await asyncio.gather(*updates, send_in_order())
+
+    async def _ask(self, context: TurnContext, key: ConversationKey, reply: AskQuestion,
+                   previous: dict[str, str]) -> None:
         if previous.get("ref") == reply.ref:  # a resume asks again below: retire the old card
             moved = Closed(ref=reply.ref, prompt=reply.question.prompt, note="Asked again below")
             await self._update_card(context, previous, moved)
@@ -247,11 +255,6 @@ class TeamsEdge:
     async def _open_card(self, key: ConversationKey) -> dict[str, str]:
         found = (await self.advisor.store.get_records(OPEN_CARD, str(key))).get("open")
         return dict(json.loads(found)) if found else {}
-
-    async def _close(self, context: TurnContext, key: ConversationKey, reply: Closed) -> None:
-        record = await self._open_card(key)
-        if record.get("ref") == reply.ref:
-            await self._update_card(context, record, reply)
 
     async def _update_card(self, context: TurnContext, record: dict[str, str],
                            reply: Closed) -> None:
