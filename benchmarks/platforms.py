@@ -39,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,10 +53,8 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from psycopg import sql
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.engine import make_url
 
 from bot.bootstrap import build_app
 from bot.server import BACKGROUND
@@ -69,6 +67,7 @@ from tests.e2e.processes import ServerProcess
 from tests.e2e.slack_requests import TEAM, TOKEN, RunIds
 from tests.e2e.slack_testbed import FORM, SIGNING_SECRET, find_element, open_question
 from tests.e2e.teams_harness import TeamsHarness, personal_chat, question_of
+from tests.services import delete_redis_keys, temporary_postgres_database
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -516,14 +515,16 @@ class TeamsClient:
 class TeamsChecks:
     """Ours: each sample answers the open card of a running check, starting checks as needed."""
 
-    def __init__(self, client: TeamsClient, url: str) -> None:
-        self.client, self.url = client, url
+    def __init__(self, client: TeamsClient, url: str,
+                 settle: Callable[[], Awaitable[None]]) -> None:
+        self.client, self.url, self.settle = client, url, settle
         self.user = ""
 
     async def timed_turn(self) -> float:
         card = self.client.activities.open_card(self.user) if self.user else None
         if card is None:
             card = await self._start()
+            await self.settle()  # the bot notes the card it sent after sending it
         data = self.client.activities.button(card, ANSWERS.get(question_of(card)))
         activity = self.client.activities.personal(self.user, value=data, replyToId=card.id)
         return await self.client.timed(self.url, self.user, activity, update=1, send=1)
@@ -549,7 +550,11 @@ async def teams_turns(sizes: Sizes, directory: Path, run: str) -> dict[str, Any]
         client = TeamsClient(http, directory, run)
         await client.connector.start()
         async with served(ours_app) as ours_url, served(echo_app()) as echo_url:
-            checks = TeamsChecks(client, ours_url)
+            async def settle() -> None:
+                while ours_app[BACKGROUND]:
+                    await asyncio.gather(*ours_app[BACKGROUND])
+
+            checks = TeamsChecks(client, ours_url, settle)
             echo_user = client.new_user()
 
             async def echo_turn() -> float:
@@ -558,8 +563,7 @@ async def teams_turns(sizes: Sizes, directory: Path, run: str) -> dict[str, Any]
 
             async def ours_turn() -> float:
                 sample = await checks.timed_turn()
-                while ours_app[BACKGROUND]:
-                    await asyncio.gather(*ours_app[BACKGROUND])
+                await settle()
                 return sample
 
             samples = await alternate({"ours": ours_turn, "bare echo bot": echo_turn},
@@ -705,37 +709,10 @@ async def cold_start(sizes: Sizes, directory: Path) -> dict[str, Any]:
 # --- store backends on the Slack turn ----------------------------------------------------------
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A database of its own on the PostgreSQL server, dropped afterwards; yields its URL."""
-    admin = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(
-        hide_password=False)
-    name = f"osc_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
-
-
 def redis_answers() -> None:
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
         client.ping()
-    finally:
-        client.close()
-
-
-def delete_run_keys(run: str) -> None:
-    """This run's Redis keys (its users' conversations, its click ids); nothing else."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{DEFAULT_PREFIX}*{run}*", count=1000))
-        if keys:
-            client.delete(*keys)
     finally:
         client.close()
 
@@ -763,7 +740,7 @@ async def stores(sizes: Sizes, directory: Path, run: str) -> dict[str, Any]:
         try:
             if with_redis:
                 redis_answers()
-            with postgres_database() as url:
+            with temporary_postgres_database(POSTGRES_URL) as url:
                 store = {"database_url": url, **({"redis_url": REDIS_URL} if with_redis else {})}
                 figures[name] = await ours_turn_on(store, sizes, directory / name, run)
         except (OSError, psycopg.Error, redis.RedisError) as error:
@@ -771,7 +748,8 @@ async def stores(sizes: Sizes, directory: Path, run: str) -> dict[str, Any]:
         finally:
             if with_redis:
                 with contextlib.suppress(redis.RedisError):
-                    delete_run_keys(run)
+                    # this run's keys only: its users' conversations and its click ids
+                    delete_redis_keys(REDIS_URL, f"{DEFAULT_PREFIX}*{run}")
     return figures
 
 

@@ -59,11 +59,12 @@ def redis_url() -> str:
 
 
 @contextmanager
-def temporary_postgres_database() -> Iterator[str]:
-    """A uniquely named database on the test server, dropped afterwards; yields its URL."""
-    url = postgres_url()
+def temporary_postgres_database(url: str | None = None) -> Iterator[str]:
+    """A uniquely named database on the server at `url` (default: the test server), dropped
+    afterwards; yields its URL. psycopg's errors pass through when a given server is down."""
+    url = url or postgres_url()
     name = f"osc_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_libpq(url), autocommit=True) as connection:
+    with psycopg.connect(_libpq(url), autocommit=True, connect_timeout=3) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
