@@ -1,9 +1,10 @@
 """Platform and production figures: Slack and Teams turns beside bare SDK apps, load, memory,
 cold start and each store backend, measured side by side in one run.
 
-Run: python benchmarks/platforms.py [--quick] [--json PATH]. Prints one table per section and
-writes the same figures as JSON (default benchmarks/results/latest.json). --quick takes a few
-samples of everything (seconds, for the smoke test); the full run takes a few minutes.
+Run: python -m benchmarks.platforms [--quick] [--json PATH], from the repository's root (it
+uses the test suite's fakes). Prints one table per section and writes the same figures as JSON
+(default benchmarks/results/latest.json). --quick takes a few samples of everything (seconds,
+for the smoke test); the full run takes a few minutes.
 
 How it measures, and why:
 - Turns (Slack, Teams, stores) run every server, the fake platform API and the client in this
