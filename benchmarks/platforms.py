@@ -63,7 +63,7 @@ from bot.settings import Settings
 from bot.store.redis import DEFAULT_PREFIX
 from tests.e2e.fake_connector import FakeConnector, Message
 from tests.e2e.fake_slack import FakeSlack, Posted
-from tests.e2e.local_http import serve_locally
+from tests.e2e.local_http import serve_locally, settle
 from tests.e2e.processes import ServerProcess
 from tests.e2e.slack_requests import TEAM, TOKEN, RunIds
 from tests.e2e.slack_testbed import FORM, SIGNING_SECRET, find_element, open_question
@@ -551,11 +551,7 @@ async def teams_turns(sizes: Sizes, directory: Path, run: str) -> dict[str, Any]
         client = TeamsClient(http, directory, run)
         await client.connector.start()
         async with served(ours_app) as ours_url, served(echo_app()) as echo_url:
-            async def settle() -> None:
-                while ours_app[BACKGROUND]:
-                    await asyncio.gather(*ours_app[BACKGROUND])
-
-            checks = TeamsChecks(client, ours_url, settle)
+            checks = TeamsChecks(client, ours_url, lambda: settle(ours_app))
             echo_user = client.new_user()
 
             async def echo_turn() -> float:
@@ -564,7 +560,7 @@ async def teams_turns(sizes: Sizes, directory: Path, run: str) -> dict[str, Any]
 
             async def ours_turn() -> float:
                 sample = await checks.timed_turn()
-                await settle()
+                await settle(ours_app)
                 return sample
 
             samples = await alternate({"ours": ours_turn, "bare echo bot": echo_turn},

@@ -5,7 +5,6 @@ Slack's Web API is the local FakeSlack. `settle()` waits for the work the app do
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
@@ -21,12 +20,12 @@ from slack_sdk.signature import SignatureVerifier
 from bot.advisor import Advisor
 from bot.core.engine import Engine
 from bot.platforms.slack import mount
-from bot.server import BACKGROUND, create_app
+from bot.server import create_app
 from bot.settings import Settings
 from bot.store.base import Store
 from bot.store.factory import create_store
 from tests.e2e.fake_slack import FakeSlack, Posted
-from tests.e2e.local_http import serve_locally
+from tests.e2e.local_http import serve_locally, settle
 
 SIGNING_SECRET = "test-signing-secret"
 StoreFactory = Callable[[], Awaitable[Store]]
@@ -85,8 +84,7 @@ class SlackTestbed:
     async def settle(self) -> None:
         """Wait until the work spawned after the acks (and any it spawned) is done."""
         assert self.app is not None
-        while self.app[BACKGROUND]:
-            await asyncio.gather(*self.app[BACKGROUND])
+        await settle(self.app)
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids)}"

@@ -7,7 +7,6 @@ first and runs the turn in the background, so `post` waits for the background wo
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ from aiohttp import web
 from bot.advisor import Advisor
 from bot.core.engine import Engine
 from bot.platforms import teams
-from bot.server import BACKGROUND, create_app
+from bot.server import create_app
 from bot.settings import Settings
 from bot.store.factory import create_store
 from tests.e2e.fake_connector import FakeConnector, Message
-from tests.e2e.local_http import serve_locally
+from tests.e2e.local_http import serve_locally, settle
 
 TENANT = "T1"
 BOT = {"id": "28:bot", "name": "opensource-check"}
@@ -86,10 +85,9 @@ class TeamsHarness:
         return status
 
     async def settle(self) -> None:
+        """Wait until the work spawned after the answers is done."""
         assert self.app is not None
-        background: set[asyncio.Task[None]] = self.app[BACKGROUND]
-        while background:
-            await asyncio.gather(*list(background))
+        await settle(self.app)
 
     def activity(self, user: str, conversation: dict[str, Any], **fields: Any) -> dict[str, Any]:
         """A message activity from `user` in `conversation`."""
