@@ -201,8 +201,8 @@ def _as_markdown(rec: Recommendation) -> str:
     lines += ["", "## Next steps", ""] + [f"1. {s}" for s in rec.next_steps]
     if rec.what_would_change:
         lines += ["", "## What would change the advice", ""]
-        lines += [f"- `{c.question}` = `{c.answer}`: {PATH_TITLES[c.path]}, "
-                  f"{GOVERNANCE_TITLES[c.governance]}" for c in rec.what_would_change]
+        lines += [f"- {c.said}: {PATH_TITLES[c.path]}, "
+                  f"{GOVERNANCE_TITLES[c.governance]}" for c in rec.what_would_change.all]
     lines += ["", "## Learn more", ""] + [f"- [{k.title}]({k.url})" for k in rec.learn_more]
     return "\n".join(lines)
 

@@ -69,6 +69,7 @@ class Inbound(BaseModel):
     text: str | None = None
     action: Action | None = None
     option: str | None = None
+    options: tuple[str, ...] | None = None  # the ticked options of a question with `multiple`
     ref: str | None = None
 
     @classmethod
@@ -80,3 +81,8 @@ class Inbound(BaseModel):
     def click(cls, action: Action, ref: str, option: str | None = None) -> Inbound:
         """A button: the action, the step it belongs to, and the option for answers."""
         return cls(action=action, ref=ref, option=option)
+
+    @classmethod
+    def submit(cls, ref: str, options: tuple[str, ...]) -> Inbound:
+        """A multiple-choice question submitted with these options ticked (none: empty)."""
+        return cls(action="answer", ref=ref, options=options)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -43,6 +43,7 @@ class Option(_Strict):
     id: Identifier
     label: str = Field(min_length=1, max_length=75)  # Slack's button text limit
     synonyms: tuple[str, ...] = ()
+    exclusive: bool = False  # in a question with `multiple`, cannot be chosen with another
 
 
 class Route(_Strict):
@@ -57,6 +58,8 @@ class Question(_Strict):
 
     id: Identifier
     block: Block
+    kind: Literal["fact", "choice"] = "choice"  # can the user decide it, or is it a fact?
+    multiple: bool = False  # several options may be chosen (answers are then a list)
     prompt: str = Field(min_length=1, max_length=300)
     why: str = Field(min_length=1, max_length=200)
     options: tuple[Option, ...] = Field(min_length=2, max_length=5)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Path(StrEnum):
@@ -12,6 +13,7 @@ class Path(StrEnum):
 
     KEEP_CLOSED = "keep_closed"
     INNERSOURCE = "innersource"
+    PARTNER_SOURCE = "partner_source"
     INNERSOURCE_FIRST = "innersource_first"
     OPEN_SOURCE = "open_source"
     CONTRIBUTE_UPSTREAM = "contribute_upstream"
@@ -43,6 +45,33 @@ class Flag(StrEnum):
     SPLIT = "split"
     LEGAL_REVIEW = "legal_review"
     CAPACITY_GAP = "capacity_gap"
+    PARTNER_AGREEMENT = "partner_agreement"
+    EXPORT_CONTROL = "export_control"
+    PERSONAL_DATA = "personal_data"
+    CONTRACT_REVIEW = "contract_review"
+    LICENCE_OBLIGATIONS = "licence_obligations"
+    PATENT_REVIEW = "patent_review"
+    SECRET_CLEANUP = "secret_cleanup"  # noqa: S105  (a flag id, not a password)
+
+
+OPENNESS: dict[Path, int] = {
+    Path.KEEP_CLOSED: 0,
+    Path.INNERSOURCE: 1,
+    Path.PARTNER_SOURCE: 1,
+    Path.INNERSOURCE_FIRST: 2,
+    Path.OPEN_SOURCE: 3,
+}
+"""How open each path is (domain.md, principle 2). `contribute_upstream` stands apart, and
+`partner_source` and `innersource_first` are not compared with each other: use `more_open`."""
+
+
+def more_open(path: Path, than: Path) -> bool:
+    """True when `path` is strictly more open than `than` on domain.md's partial order."""
+    if Path.CONTRIBUTE_UPSTREAM in (path, than):
+        return False
+    if {path, than} == {Path.PARTNER_SOURCE, Path.INNERSOURCE_FIRST}:
+        return False
+    return OPENNESS[path] > OPENNESS[than]
 
 
 INNERSOURCE_MODELS = frozenset(
@@ -66,6 +95,7 @@ OPEN_SOURCE_MODELS = frozenset(
 PATH_TITLES: dict[Path, str] = {
     Path.KEEP_CLOSED: "Keep it closed",
     Path.INNERSOURCE: "InnerSource",
+    Path.PARTNER_SOURCE: "Partner source",
     Path.INNERSOURCE_FIRST: "InnerSource first, open source later",
     Path.OPEN_SOURCE: "Open source",
     Path.CONTRIBUTE_UPSTREAM: "Contribute upstream",
@@ -75,6 +105,7 @@ PATH_MEANINGS: dict[Path, str] = {
     Path.KEEP_CLOSED: "A team-owned repository with no InnerSource overhead.",
     Path.INNERSOURCE: "Visible and open to contribution inside the company, with open source "
     "practices.",
+    Path.PARTNER_SOURCE: "Shared with named partner companies under a contract, not public.",
     Path.INNERSOURCE_FIRST: "InnerSource now, with explicit exit criteria for a public release "
     "later.",
     Path.OPEN_SOURCE: "Published under an open source licence for anyone to use and improve.",
@@ -90,7 +121,7 @@ GOVERNANCE_TITLES: dict[Governance, str] = {
     Governance.SHARED_OWNERSHIP: "Shared ownership",
     Governance.PUBLISH_ONLY: "Publish only",
     Governance.SINGLE_VENDOR: "Single vendor",
-    Governance.BENEVOLENT_DICTATOR: "Benevolent dictator",
+    Governance.BENEVOLENT_DICTATOR: "Controlled ecosystem",
     Governance.MERITOCRACY: "Committer meritocracy",
     Governance.FOUNDATION: "Vendor-neutral foundation",
     Governance.UPSTREAM: "Upstream's own governance",
@@ -125,11 +156,29 @@ FLAG_TITLES: dict[Flag, str] = {
     Flag.SPLIT: "Split the code",
     Flag.LEGAL_REVIEW: "Legal review",
     Flag.CAPACITY_GAP: "Maintainer capacity gap",
+    Flag.PARTNER_AGREEMENT: "Partner agreement",
+    Flag.EXPORT_CONTROL: "Export control",
+    Flag.PERSONAL_DATA: "Personal data",
+    Flag.CONTRACT_REVIEW: "Contract review",
+    Flag.LICENCE_OBLIGATIONS: "Licence obligations",
+    Flag.PATENT_REVIEW: "Patent review",
+    Flag.SECRET_CLEANUP: "Secret clean-up",
 }
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+AnswerValue = str | list[str]
+"""One option id, or a list of option ids for a question that takes several (`obligations`)."""
+
+
+class Link(_Frozen):
+    """Further reading."""
+
+    title: str
+    url: str
 
 
 class Reason(_Frozen):
@@ -141,26 +190,69 @@ class Reason(_Frozen):
 
 
 class FlagNote(_Frozen):
-    """A flag with what to do about it."""
+    """A flag with the one concrete thing to do about it and where to read more."""
 
     flag: Flag
     action: str
+    links: list[Link] = Field(default_factory=list)
+
+
+class Conflict(_Frozen):
+    """Two or more answers that pull apart; the advice followed the more cautious one."""
+
+    questions: list[str]
+    summary: str  # what pulls apart, in the user's words
+    decide: str  # what to decide to resolve it
+
+
+class Change(_Frozen):
+    """One answer given differently, in ids and in the user's words."""
+
+    question: str
+    answer: AnswerValue
+    text: str  # e.g. "Maintainer time: Dedicated time, public issues included"
 
 
 class WhatIf(_Frozen):
-    """A single different answer that would change the path or the governance model."""
+    """A set of changed answers and the outcome they really lead to (re-assessed, not guessed)."""
 
-    question: str
-    answer: str
+    changes: list[Change]
     path: Path
     governance: Governance
+    target_governance: Governance | None = None
+
+    @property
+    def said(self) -> str:
+        """The changed answers in the user's words, joined for a sentence."""
+        return " and ".join(change.text for change in self.changes)
 
 
-class Link(_Frozen):
-    """Further reading."""
+class WhatWouldChange(_Frozen):
+    """domain.md's "What would change": single answers you could decide differently (`choices`),
+    single facts that would change it (`facts`), and for each more open path the smallest set of
+    at most two changed answers that reaches it (`routes`)."""
 
-    title: str
-    url: str
+    choices: list[WhatIf] = Field(default_factory=list)
+    facts: list[WhatIf] = Field(default_factory=list)
+    routes: list[WhatIf] = Field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.choices or self.facts or self.routes)
+
+    @property
+    def all(self) -> list[WhatIf]:
+        """Every entry, choices first, then facts, then routes."""
+        return [*self.choices, *self.facts, *self.routes]
+
+
+class Evidence(_Frozen):
+    """An answer suggested by evidence (a repository scan) that the recommendation used."""
+
+    question: str
+    answer: AnswerValue
+    detail: str  # what was found and where, never a secret's value
+    confidence: float = Field(ge=0, le=1)
+    source: str = "scan"
 
 
 class Recommendation(_Frozen):
@@ -171,11 +263,28 @@ class Recommendation(_Frozen):
     target_governance: Governance | None = None
     flags: list[Flag]
     flag_notes: list[FlagNote]
+    conflicts: list[Conflict] = Field(default_factory=list)
     rationale: list[Reason]
     next_steps: list[str]
-    what_would_change: list[WhatIf]
+    what_would_change: WhatWouldChange = Field(default_factory=WhatWouldChange)
     learn_more: list[Link]
     review_in_months: int
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_version_1(cls, data: Any) -> Any:
+        """History written by version 1 kept `what_would_change` as a flat list of single
+        answers ({question, answer, path, governance}); read those as `choices`."""
+        if isinstance(data, dict) and isinstance(data.get("what_would_change"), list):
+            choices = [
+                {"changes": [{"question": w["question"], "answer": w["answer"],
+                              "text": f"{w['question']}: {w['answer']}"}],
+                 "path": w["path"], "governance": w["governance"]}
+                for w in data["what_would_change"]
+            ]
+            data = {**data, "what_would_change": {"choices": choices}}
+        return data
 
     @property
     def headline(self) -> str:

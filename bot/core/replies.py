@@ -31,7 +31,7 @@ class AskQuestion:
     question: Question
     progress: Progress
     ref: str
-    previous: str | None = None  # the earlier answer, kept as a default after `back`
+    previous: str | tuple[str, ...] | None = None  # the earlier answer, a default after `back`
     can_go_back: bool = False
 
 
@@ -42,6 +42,7 @@ class Closed:
     ref: str
     prompt: str
     note: str
+    answered: bool = False  # the note is the user's answer (shown with a check mark)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.flow import Answers
-from bot.core.outcomes import Flag, Governance, Path, Reason, Recommendation, WhatIf
+from bot.core.outcomes import (
+    Change,
+    Flag,
+    Governance,
+    Path,
+    Reason,
+    Recommendation,
+    WhatIf,
+    WhatWouldChange,
+)
 from bot.core.texts import flag_notes, learn_more, next_steps
 
 REVIEW_IN_MONTHS = 6
@@ -248,7 +257,7 @@ def _commodity(d: Decision) -> bool:
 
 
 def what_would_change(answers: Answers, asked: list[str], options: dict[str, list[str]],
-                      current: Decision) -> list[WhatIf]:
+                      current: Decision) -> WhatWouldChange:
     """Every single different answer to an asked question that changes path or governance."""
     changes = []
     for question in asked:
@@ -260,9 +269,10 @@ def what_would_change(answers: Answers, asked: list[str], options: dict[str, lis
             except UnansweredError:
                 continue  # the new answer opens questions never asked: nothing honest to say
             if (other.path, other.governance) != (current.path, current.governance):
-                changes.append(WhatIf(question=question, answer=option, path=other.path,
+                change = Change(question=question, answer=option, text=f"{question}: {option}")
+                changes.append(WhatIf(changes=[change], path=other.path,
                                       governance=other.governance))
-    return changes
+    return WhatWouldChange(choices=changes)
 
 
 def recommend(answers: Answers, asked: list[str], options: dict[str, list[str]]) -> Recommendation:

@@ -146,8 +146,8 @@ def _detail_sections(rec: Recommendation) -> list[Block]:
         f"{i}. {escape(step)}" for i, step in enumerate(rec.next_steps, start=1))))
     if rec.what_would_change:
         blocks.append(_section("*What would change it*\n" + "\n".join(
-            f"\u2022 `{c.question}` = `{c.answer}` \u2192 {PATH_TITLES[c.path]}, "
-            f"{GOVERNANCE_TITLES[c.governance]}" for c in rec.what_would_change)))
+            f"\u2022 {escape(c.said)} \u2192 {PATH_TITLES[c.path]}, "
+            f"{GOVERNANCE_TITLES[c.governance]}" for c in rec.what_would_change.all)))
     if rec.learn_more:
         links = " \u00b7 ".join(f"<{link.url}|{escape(link.title)}>" for link in rec.learn_more)
         blocks.append(_context(f"Learn more: {links}"))

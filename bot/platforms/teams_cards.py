@@ -97,8 +97,8 @@ def _details(rec: Recommendation) -> list[dict[str, Any]]:
     body = [text(f"**Next steps**\n\n{steps}")]
     if rec.what_would_change:
         body.append(text("**What would change it**\n\n" + _bullets([
-            f"{c.question} = {c.answer}: {PATH_TITLES[c.path]}, {GOVERNANCE_TITLES[c.governance]}"
-            for c in rec.what_would_change])))
+            f"{c.said}: {PATH_TITLES[c.path]}, {GOVERNANCE_TITLES[c.governance]}"
+            for c in rec.what_would_change.all])))
     if rec.learn_more:
         body.append(text("Learn more: " + " \u00b7 ".join(
             f"[{link.title}]({link.url})" for link in rec.learn_more), size="Small"))

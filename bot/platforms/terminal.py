@@ -56,8 +56,8 @@ def render_recommendation(console: Console, rec: Recommendation) -> None:
     if rec.what_would_change:
         table = Table("If you answered", "the advice would be", title="What would change it",
                       title_justify="left")
-        for change in rec.what_would_change:
-            table.add_row(f"{change.question} = {change.answer}",
+        for change in rec.what_would_change.all:
+            table.add_row(change.said,
                           f"{PATH_TITLES[change.path]}, {GOVERNANCE_TITLES[change.governance]}")
         console.print(table)
     console.print("[bold]Learn more[/bold]")

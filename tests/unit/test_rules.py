@@ -98,11 +98,12 @@ def test_commodity_code_across_countries_points_to_open_source(engine) -> None:
 
 def test_what_would_change_lists_exactly_the_answers_that_change_the_outcome(engine) -> None:
     _, rec = engine.assess(BASE)
-    for change in rec.what_would_change:
+    for what_if in rec.what_would_change.choices:
+        change = what_if.changes[0]
         _, other = engine.assess({**BASE, change.question: change.answer}
                                  | _fill_opened(engine, BASE, change.question, change.answer))
-        assert (other.path, other.governance) == (change.path, change.governance)
-    listed = {(c.question, c.answer) for c in rec.what_would_change}
+        assert (other.path, other.governance) == (what_if.path, what_if.governance)
+    listed = {(w.changes[0].question, w.changes[0].answer) for w in rec.what_would_change.choices}
     assert ("control", "shared") in listed and ("confidential", "core") in listed
     assert ("users", "few_teams") not in listed
 
