@@ -121,13 +121,14 @@ class Advisor:
             step = turn(stored, now)
             if not step.changed:
                 return Turn(step.replies, stored)
+            finished = self._finished(key, context, step, now)
             try:
+                # The check's history entry goes with the save that finishes it: atomically.
                 await self.store.save(key, step.conversation,
-                                      stored.version if stored else None, now)
+                                      stored.version if stored else None, now, finished)
             except ConflictError:
                 continue  # someone else saved first: re-apply to their result
-            _count(key.platform, stored, step.conversation)
-            await self._record_if_finished(key, context, step, now)
+            _count(key.platform, stored, step.conversation, finished)
             return Turn(step.replies, step.conversation, changed=True)
         return Turn([Notice(text="Too many changes at once; please try again.", level="error")])
 
@@ -140,26 +141,28 @@ class Advisor:
             return True, await load
         return await asyncio.gather(self.store.first_time(event_id, now), load)
 
-    async def _record_if_finished(self, key: ConversationKey, context: Context, step: Step,
-                                  now: datetime) -> None:
+    def _finished(self, key: ConversationKey, context: Context, step: Step,
+                  now: datetime) -> HistoryEntry | None:
         result = next((r for r in step.replies if isinstance(r, Result)), None)
         if result is None:
-            return
+            return None
         conversation = step.conversation
-        CHECKS_COMPLETED.labels(platform=key.platform).inc()
-        OUTCOMES.labels(path=result.recommendation.path.value).inc()
-        await self.store.record_history(HistoryEntry(
+        return HistoryEntry(
             platform=key.platform, workspace=key.workspace,
             channel=context.channel or key.conversation, user_id=key.user,
             user_name=context.user_name, completed_at=now, flow=conversation.flow,
             flow_version=conversation.flow_version, answers=result.answers,
-            recommendation=result.recommendation))
+            recommendation=result.recommendation)
 
 
-def _count(platform: str, before: Conversation | None, after: Conversation) -> None:
+def _count(platform: str, before: Conversation | None, after: Conversation,
+           finished: HistoryEntry | None) -> None:
     TURNS.labels(platform=platform).inc()
     if before is None or before.started_at != after.started_at:  # a new check or a restart
         CHECKS_STARTED.labels(platform=platform).inc()
+    if finished is not None:
+        CHECKS_COMPLETED.labels(platform=platform).inc()
+        OUTCOMES.labels(path=finished.recommendation.path.value).inc()
 
 
 _NO_CHECK = Notice(text="There is no check in progress. Type start to begin one; it takes about "

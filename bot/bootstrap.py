@@ -6,19 +6,23 @@ settings are present, so a Slack-only deployment never imports botbuilder.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from bot.advisor import Advisor
 from bot.core.engine import Engine
-from bot.server import create_app, run_daily
+from bot.errors import ConfigurationError
+from bot.server import create_app, run, run_daily
 from bot.settings import Settings
 from bot.store.base import Store
 
+__all__ = ["ConfigurationError", "bind_host", "build_app", "check_platforms", "open_store",
+           "serve"]
 
-class ConfigurationError(ValueError):
-    """Missing or contradictory settings; the message says which setting to set."""
+log = logging.getLogger(__name__)
 
 
 async def open_store(settings: Settings) -> Store:
@@ -65,7 +69,8 @@ async def build_app(settings: Settings, *, slack: bool | None = None,
     slack, teams = check_platforms(settings, slack=slack, teams=teams)
     store = await open_store(settings)
     advisor = Advisor(Engine.default(), store)
-    app = create_app(advisor)
+    app = create_app(advisor, metrics_port=settings.metrics_port,
+                     turn_limit=settings.max_turns_in_flight)
     run_daily(app, "history retention", lambda: _purge_history(store, settings))
     if slack:
         import bot.platforms.slack as slack_platform  # noqa: PLC0415
@@ -81,3 +86,42 @@ async def build_app(settings: Settings, *, slack: bool | None = None,
 async def _purge_history(store: Store, settings: Settings) -> None:
     cutoff = datetime.now(UTC) - timedelta(days=settings.history_retention_days)
     await store.purge_history(cutoff)
+
+
+def bind_host(settings: Settings, *, teams: bool) -> str:
+    """HOST if given; else every interface, except for anonymous Teams: loopback only."""
+    anonymous = teams and settings.microsoft_app_id is None
+    if anonymous:
+        log.warning("Teams runs WITHOUT authentication (no MICROSOFT_APP_ID): anyone who can "
+                    "reach /api/messages can post as any user and make the bot call any URL. "
+                    "%s", "Bound to 127.0.0.1 only; --host overrides this." if settings.host
+                    is None else f"Listening on {settings.host} as --host/HOST asked.")
+    if settings.host is not None:
+        return settings.host
+    return "127.0.0.1" if anonymous else "0.0.0.0"  # noqa: S104  (a server faces its network)
+
+
+def serve(settings: Settings, *, port: int, teams: bool | None) -> None:
+    """Check the settings, then serve until SIGTERM (raises ConfigurationError first)."""
+    slack_on, teams_on = check_platforms(settings, slack=None, teams=teams)
+    host = bind_host(settings, teams=teams_on)
+    from bot.store.factory import store_kind  # noqa: PLC0415  (drivers load on demand)
+
+    platforms = ", ".join(name for name, on in (("slack", slack_on), ("teams", teams_on)) if on)
+    metrics = "" if settings.metrics_port is None else f", /metrics on port {settings.metrics_port}"
+
+    def announce(url: str) -> None:
+        log.info("listening on %s%s; platforms: %s; store: %s", url, metrics, platforms,
+                 store_kind(settings))
+
+    # The app is built on the serving loop, so the store's connections live on that loop.
+    # On SIGTERM the server stops accepting, lets requests in flight finish, then runs
+    # on_shutdown (which waits for background turns) and on_cleanup (which closes the store).
+    loop = asyncio.new_event_loop()
+    try:
+        app = loop.run_until_complete(build_app(settings, teams=teams))
+    except BaseException:
+        loop.close()
+        raise
+    run(loop, app, host, port, max_connections=settings.max_connections,
+        read_timeout=settings.read_timeout_seconds, announce=announce)

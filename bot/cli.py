@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     forget.set_defaults(run=_forget)
     serve = commands.add_parser("serve", help="run the Slack and Teams server")
     serve.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
+    serve.add_argument("--host", help="interface to bind (default: HOST, else 0.0.0.0; "
+                                      "127.0.0.1 for anonymous Teams)")
     serve.add_argument("--teams", action="store_true",
                        help="serve Teams even without MICROSOFT_APP_ID (local anonymous mode)")
     serve.set_defaults(run=_serve)
@@ -245,25 +247,20 @@ def flow_diagram(engine: Engine) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from aiohttp import web  # noqa: PLC0415  (only the server needs aiohttp)
-
-    from bot.bootstrap import ConfigurationError, build_app, check_platforms  # noqa: PLC0415
+    from bot.bootstrap import serve  # noqa: PLC0415  (only the server needs aiohttp)
+    from bot.errors import ConfigurationError  # noqa: PLC0415
     from bot.observability import configure_logging  # noqa: PLC0415
     from bot.settings import Settings  # noqa: PLC0415
 
     settings = Settings()
+    if args.host:
+        settings = settings.model_copy(update={"host": args.host})
     configure_logging(settings.log_level, settings.log_format)
     port = args.port if args.port is not None else settings.port
-    teams = True if args.teams else None
     try:
-        check_platforms(settings, slack=None, teams=teams)
+        serve(settings, port=port, teams=True if args.teams else None)
     except ConfigurationError as error:
         return _fail(str(error))
-    # run_app awaits the factory on its own loop, so the store's connections live on that loop.
-    # On SIGTERM it stops accepting, lets requests in flight finish, then runs on_shutdown
-    # (which waits for background turns) and on_cleanup (which closes the store).
-    web.run_app(build_app(settings, teams=teams), host=settings.host, port=port, print=None,
-                shutdown_timeout=30, access_log=None)
     return 0
 
 

@@ -70,7 +70,14 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+# Libraries whose INFO lines say nothing an operator needs (transitions logs every trigger and
+# state change: 26 lines per turn); their warnings and errors still come through.
+NOISY_LOGGERS = ("aiohttp.access", "transitions", "slack_bolt", "slack_sdk", "botbuilder",
+                 "msrest", "msal", "urllib3")
 
 
 @web.middleware
@@ -88,6 +95,11 @@ async def observe(request: web.Request,
     except web.HTTPException as error:
         status = error.status
         raise
+    except RecursionError:  # JSON nested deeper than the parser can go: junk, not a bug
+        status = 400
+        logging.getLogger(__name__).warning("request refused: nested too deeply",
+                                            extra={"route": route})
+        return web.json_response({"error": "nested too deeply"}, status=400)
     except Exception:
         ERRORS.labels(kind="unhandled").inc()
         logging.getLogger(__name__).exception("request failed", extra={"route": route})

@@ -4,39 +4,61 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
 from bot.advisor import Advisor
+from bot.connections import GuardedSite, quiet_loop_errors, track
+from bot.errors import StoreUnavailableError
 from bot.observability import ERRORS, metrics, observe
 
 log = logging.getLogger(__name__)
 
 ADVISOR: web.AppKey[Advisor] = web.AppKey("advisor", Advisor)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background", set)
+TURN_LIMIT: web.AppKey[int] = web.AppKey("turn_limit", int)
+METRICS_URL: web.AppKey[str] = web.AppKey("metrics_url", str)
 DAILY: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("daily", list)
 SHUTDOWN_GRACE_SECONDS = 25
 DAY_SECONDS = 24 * 3600
+HEALTH_TIMEOUT_SECONDS = 1.5  # /healthz answers within 2 s whatever the store does
+DEFAULT_TURN_LIMIT = 200
 
 
-def spawn(app: web.Application, work: Coroutine[Any, Any, None], name: str) -> None:
+def spawn(app: web.Application, work: Coroutine[Any, Any, None], name: str) -> bool:
     """Run work after the response (Slack's ack, Teams' 200) and log its errors ourselves.
 
-    Shutdown waits for these tasks, so SIGTERM never cuts a turn between its save and its reply.
+    At most TURN_LIMIT tasks run at once: beyond it the work is dropped and False returned, so
+    the caller can say "busy, try again" instead of queueing without limit. Shutdown waits for
+    these tasks, so SIGTERM never cuts a turn between its save and its reply.
     """
+    if len(app[BACKGROUND]) >= app.get(TURN_LIMIT, DEFAULT_TURN_LIMIT):
+        work.close()
+        ERRORS.labels(kind="busy").inc()
+        return False
     task = asyncio.create_task(_logged(work, name), name=name)
     app[BACKGROUND].add(task)
     task.add_done_callback(app[BACKGROUND].discard)
+    return True
 
 
 async def _logged(work: Coroutine[Any, Any, None], name: str) -> None:
+    """One log line per failed piece of work; the traceback only at DEBUG."""
     try:
         await work
-    except Exception:
+    except StoreUnavailableError as error:
+        ERRORS.labels(kind="store").inc()
+        log.warning("%s failed: the store did not answer (%s)", name, error.__cause__ or error,
+                    extra={"kind": name})
+    except Exception as error:
         ERRORS.labels(kind="background").inc()
-        log.exception("background work failed", extra={"kind": name})
+        log.error("%s failed: %s: %s", name, type(error).__name__, error,  # noqa: TRY400
+                  extra={"kind": name})
+        log.debug("%s traceback", name, exc_info=True)
 
 
 def run_daily(app: web.Application, name: str,
@@ -68,12 +90,13 @@ async def _finish_background(app: web.Application) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the store answers, 503 otherwise; always a JSON body."""
+    """200 when the store answers, 503 otherwise (also when it cannot tell in time); JSON."""
     advisor = request.app[ADVISOR]
     try:
-        healthy = await advisor.store.ping()
-    except Exception:  # any failure of the store means unhealthy, never a 500
-        log.exception("health check failed")
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            healthy = await advisor.store.ping()
+    except Exception as error:  # noqa: BLE001  (any store failure means unhealthy, never a 500)
+        log.warning("health check failed: %s", type(error).__name__)
         healthy = False
     body = {"status": "ok" if healthy else "unavailable", "store": healthy}
     return web.json_response(body, status=200 if healthy else 503)
@@ -83,19 +106,80 @@ async def healthz(request: web.Request) -> web.Response:
 MAX_REQUEST_BYTES = 256 * 1024
 
 
-def create_app(advisor: Advisor, client_max_size: int = MAX_REQUEST_BYTES) -> web.Application:
-    """The server with health and metrics; bootstrap mounts Slack and Teams on it."""
-    app = web.Application(client_max_size=client_max_size, middlewares=[observe])
+def create_app(advisor: Advisor, client_max_size: int = MAX_REQUEST_BYTES, *,
+               metrics_port: int | None = None,
+               turn_limit: int = DEFAULT_TURN_LIMIT) -> web.Application:
+    """The server with health and metrics; bootstrap mounts Slack and Teams on it.
+
+    With `metrics_port`, /metrics is served on that port only (so it need not face the
+    internet); the URL it listens on is `app[METRICS_URL]` once started.
+    """
+    app = web.Application(client_max_size=client_max_size, middlewares=[track, observe])
     app[ADVISOR] = advisor
     app[BACKGROUND] = set()
+    app[TURN_LIMIT] = turn_limit
     app[DAILY] = []
     app.on_shutdown.append(_finish_background)
     app.on_shutdown.append(_stop_daily)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    if metrics_port is None:
+        app.router.add_get("/metrics", metrics)
+    else:
+        app.cleanup_ctx.append(partial(_metrics_server, port=metrics_port))
 
     async def close_store(_: web.Application) -> None:
         await advisor.store.close()
 
     app.on_cleanup.append(close_store)
     return app
+
+
+async def _metrics_server(app: web.Application, *, port: int) -> AsyncIterator[None]:
+    metrics_app = web.Application()
+    metrics_app.router.add_get("/metrics", metrics)
+    runner = web.AppRunner(metrics_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, app.get(BIND_HOST, "127.0.0.1"), port)
+    await site.start()
+    app[METRICS_URL] = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield
+    await runner.cleanup()
+
+
+BIND_HOST: web.AppKey[str] = web.AppKey("bind_host", str)
+
+
+def run(loop: asyncio.AbstractEventLoop, app: web.Application, host: str, port: int, *,
+        max_connections: int, read_timeout: float, announce: Callable[[str], None]) -> None:
+    """Serve until SIGTERM or SIGINT, then finish the requests and turns in flight.
+
+    Like aiohttp's run_app, but every connection goes through the ConnectionGuard, idle
+    keep-alive connections close after `read_timeout`, and a closed connection cancels its
+    handler. `announce` gets the URL listened on, once listening.
+    """
+    try:
+        loop.run_until_complete(_serve(app, host, port, max_connections=max_connections,
+                                       read_timeout=read_timeout, announce=announce))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+async def _serve(app: web.Application, host: str, port: int, *, max_connections: int,
+                 read_timeout: float, announce: Callable[[str], None]) -> None:
+    loop = asyncio.get_running_loop()
+    quiet_loop_errors(loop)
+    app[BIND_HOST] = host
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=30,
+                           keepalive_timeout=read_timeout, handler_cancellation=True)
+    await runner.setup()
+    stop = asyncio.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        site = GuardedSite(runner, host, port, limit=max_connections, timeout=read_timeout)
+        await site.start()
+        announce(f"http://{host}:{site.port}")
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,11 +19,24 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Every setting, read from the environment (or a .env file) by its upper-case name."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # An empty value means unset, in the environment, a .env file and in code alike: compose
+    # files pass `VAR: ${VAR:-}`, and "set but empty" must never switch a check off.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True,
+                                      env_ignore_empty=True)
 
     # Server
     port: int = Field(3000, ge=0, le=65535, description="HTTP port of `serve`.")
-    host: str = Field("0.0.0.0", description="Interface `serve` binds to.")  # noqa: S104
+    host: str | None = Field(
+        None, description="Interface `serve` binds to; default 0.0.0.0 (127.0.0.1 for "
+                          "anonymous Teams).")
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="Serve /metrics on this port instead of PORT.")
+    read_timeout_seconds: float = Field(
+        10, gt=0, description="Idle or slow connections are closed after this many seconds.")
+    max_connections: int = Field(
+        500, gt=0, description="Open connections beyond this are closed at once.")
+    max_turns_in_flight: int = Field(
+        200, gt=0, description="Turns running at once; beyond it users are told to retry.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("console", description="Log format.")
@@ -40,6 +53,8 @@ class Settings(BaseSettings):
         3600, gt=0, description="How long event ids are remembered to drop retried deliveries.")
     history_retention_days: int = Field(
         730, gt=0, description="Days completed checks are kept in the history.")
+    store_timeout_seconds: float = Field(
+        5, gt=0, description="Connect and statement timeout of PostgreSQL and Redis.")
     encryption_key: SecretStr | None = Field(
         None, description="Fernet key(s), comma separated, newest first: encrypts Slack tokens.")
 
@@ -50,6 +65,9 @@ class Settings(BaseSettings):
     slack_client_id: str | None = Field(None, description="OAuth client id (many workspaces).")
     slack_client_secret: SecretStr | None = Field(None, description="OAuth client secret.")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    allowed_workspaces: str | None = Field(
+        None, description="Comma-separated Slack team ids allowed to install and use the app; "
+                          "empty: any.")
 
     # Microsoft Teams
     microsoft_app_id: str | None = Field(None, description="Bot registration app id.")
@@ -57,6 +75,27 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str | None = Field(None, description="Tenant of a single-tenant bot.")
     microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
         "MultiTenant", description="Bot Framework app type.")
+    allowed_tenants: str | None = Field(
+        None, description="Comma-separated Microsoft tenant ids allowed to use the bot; "
+                          "empty: any.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {name: value for name, value in values.items()
+                    if not (isinstance(value, str) and not value.strip())}
+        return values
+
+    @property
+    def workspace_allow_list(self) -> frozenset[str]:
+        """Slack team ids allowed; empty means every workspace."""
+        return _id_set(self.allowed_workspaces)
+
+    @property
+    def tenant_allow_list(self) -> frozenset[str]:
+        """Microsoft tenant ids allowed; empty means every tenant."""
+        return _id_set(self.allowed_tenants)
 
     @property
     def slack_enabled(self) -> bool:
@@ -68,6 +107,10 @@ class Settings(BaseSettings):
     def teams_enabled(self) -> bool:
         """Teams runs when an app id is set (or when asked for explicitly by `serve --teams`)."""
         return self.microsoft_app_id is not None
+
+
+def _id_set(text: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (text or "").split(",") if part.strip())
 
 
 def settings_table() -> str:

@@ -42,11 +42,14 @@ class FakeStore:
         return Conversation.from_json(found[0])
 
     async def save(self, key: ConversationKey, conversation: Conversation,
-                   expected_version: int | None, now: datetime) -> None:
+                   expected_version: int | None, now: datetime,
+                   finished: HistoryEntry | None = None) -> None:
         current = await self.load(key, now)
         if (current.version if current else None) != expected_version:
             raise ConflictError(str(key))
         self.conversations[str(key)] = (conversation.to_json(), now)
+        if finished is not None:
+            self.entries.append(finished)
 
     async def delete(self, key: ConversationKey) -> None:
         self.conversations.pop(str(key), None)
@@ -58,8 +61,10 @@ class FakeStore:
         self.events[event_key] = now
         return True
 
-    async def record_history(self, entry: HistoryEntry) -> None:
+    async def record_history(self, entry: HistoryEntry,
+                             key: str | None = None) -> bool:  # noqa: ARG002
         self.entries.append(entry)
+        return True
 
     async def history(self, *, user_id: str | None = None, workspace: str | None = None,
                       platform: str | None = None, limit: int = 20,

@@ -19,22 +19,27 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.advisor import Advisor
-from bot.bootstrap import ConfigurationError
 from bot.crypto import TokenCipher
+from bot.errors import ConfigurationError, StoreUnavailableError
 from bot.platforms import slack_blocks as blocks
 from bot.platforms.slack_dialogue import Dialogue, Who
 from bot.platforms.slack_oauth import RecordInstallationStore, RecordStateStore
 from bot.server import spawn
 from bot.settings import Settings
+from bot.store.factory import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,13 @@ BOT_SCOPES = ("chat:write", "commands", "im:history")
 """Exactly what the code calls: chat.* methods, the slash command, DMs typed to the bot."""
 GREETINGS = frozenset({"hi", "hello", "hey", "start", "begin", "go"})
 NO_USER = "I could not tell who sent this, so I changed nothing."
+NOT_SAVED = "Your answer could not be saved; nothing changed, please try again."
+BUSY = "I am busy right now and did not take that in; nothing changed, please try again."
+SLACK_BUSY = ("Slack is asking me to slow down, so this did not get through; please try again "
+              "in a minute.")
+NOT_ALLOWED = "This app is not enabled for your workspace."
+MAX_RETRY_AFTER_SECONDS = 30
+MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970 have 10 digits until the year 2286
 
 
 def check_settings(settings: Settings) -> None:
@@ -66,6 +78,10 @@ def check_settings(settings: Settings) -> None:
     if settings.slack_app_token is not None and oauth:
         raise ConfigurationError("Socket Mode (SLACK_APP_TOKEN) serves one workspace: set "
                                  "SLACK_BOT_TOKEN and unset SLACK_CLIENT_ID/SLACK_CLIENT_SECRET.")
+    if oauth and settings.encryption_key is None:
+        raise ConfigurationError(
+            "OAuth stores every workspace's bot token: set ENCRYPTION_KEY so they are encrypted "
+            "at rest (make one with `opensource-check generate-key`).")
     _check_prefix("SLACK_BOT_TOKEN", settings.slack_bot_token, "xoxb-")
     _check_prefix("SLACK_APP_TOKEN", settings.slack_app_token, "xapp-")
 
@@ -85,8 +101,24 @@ def web_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWebCl
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     base_url = settings.slack_api_url.rstrip("/") + "/"
     return AsyncWebClient(token=token, base_url=base_url, session=session, retry_handlers=[
-        AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        AsyncConnectionErrorRetryHandler(), CappedRateLimitRetryHandler(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=2)])
+
+
+class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """Retry a 429 after its Retry-After, unless Slack asks for more than 30 s: then give up
+    (and the user is told), rather than keep a turn asleep, possibly through a shutdown."""
+
+    async def _can_retry_async(self, *, state: RetryState,  # noqa: ARG002  (the port's signature)
+                               request: HttpRequest,  # noqa: ARG002
+                               response: HttpResponse | None = None,
+                               error: Exception | None = None,  # noqa: ARG002
+                               ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = next((values[0] for name, values in response.headers.items()
+                     if name.lower() == "retry-after" and values), "1")
+        return wait.isdigit() and int(wait) <= MAX_RETRY_AFTER_SECONDS
 
 
 def _oauth(advisor: Advisor, settings: Settings) -> AsyncOAuthSettings | None:
@@ -94,17 +126,17 @@ def _oauth(advisor: Advisor, settings: Settings) -> AsyncOAuthSettings | None:
         return None
     cipher = TokenCipher(settings.encryption_key.get_secret_value()
                          if settings.encryption_key else None)
-    if not cipher.enabled:
-        log.warning("ENCRYPTION_KEY is not set: Slack bot tokens are stored unencrypted")
     return AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(), scopes=list(BOT_SCOPES),
-        installation_store=RecordInstallationStore(advisor.store, cipher),
+        installation_store=RecordInstallationStore(advisor.store, cipher,
+                                                    allowed=settings.workspace_allow_list),
         installation_store_bot_only=True, state_store=RecordStateStore(advisor.store),
         install_path="/slack/install", redirect_uri_path="/slack/oauth_redirect")
 
 
-Spawn = Callable[[Coroutine[Any, Any, None], str], None]
+Spawn = Callable[[Coroutine[Any, Any, None], str], bool]
+Notify = Callable[[str], Coroutine[Any, Any, None]]
 
 
 def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
@@ -114,6 +146,9 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
     bolt = AsyncApp(client=web_client(settings, session), process_before_response=True,
                     signing_secret=secret.get_secret_value() if secret else "",
                     oauth_settings=_oauth(advisor, settings), logger=log)
+    allowed = settings.workspace_allow_list
+    if allowed:
+        bolt.middleware(_only_allowed_workspaces(allowed))
     Listeners(Dialogue(advisor), spawn).register(bolt)
     if bolt.installation_store is not None:
         # Uninstalling the app or revoking its token deletes the workspace's stored token.
@@ -122,6 +157,22 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
         bolt.event("app_uninstalled")(_uninstalled_single_workspace)
         bolt.event("tokens_revoked")(_uninstalled_single_workspace)
     return bolt
+
+
+def _only_allowed_workspaces(allowed: frozenset[str]) -> Callable[..., Any]:
+    """ALLOWED_WORKSPACES: requests from any other workspace are acked with a polite refusal."""
+
+    async def middleware(ack: AsyncAck, context: AsyncBoltContext,
+                         next: Callable[[], Coroutine[Any, Any, None]],  # noqa: A002  (bolt's name)
+                         ) -> None:
+        if context.team_id in allowed or context.enterprise_id in allowed:
+            await next()
+            return
+        log.warning("request from a workspace not in ALLOWED_WORKSPACES refused",
+                    extra={"workspace": context.team_id})
+        await ack(text=NOT_ALLOWED)
+
+    return middleware
 
 
 async def _uninstalled_single_workspace(context: AsyncBoltContext) -> None:
@@ -196,8 +247,15 @@ class Listeners:
         bolt.action(re.compile(r"^remind(_at)?$"))(self.on_remind)
         bolt.action("summary_channel")(self.on_pick)
 
-    def _later(self, what: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        self.spawn(work(), f"slack {what}")
+    def _later(self, what: str, work: Callable[[], Coroutine[Any, Any, None]],
+               notify: Notify | None = None) -> None:
+        """Run the work after the ack; tell the user when it cannot run or cannot be saved."""
+        if self.spawn(_told(work, notify), f"slack {what}") or notify is None:
+            return
+        self.spawn(_quietly(notify(BUSY)), "slack busy notice")
+
+    def _notify(self, client: AsyncWebClient, who: Who, dm: str | None) -> Notify:
+        return lambda text: self.dialogue.tell(client, who, dm, text)
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext, respond: AsyncRespond) -> None:
@@ -211,7 +269,8 @@ class Listeners:
         elif sub in ("start", "restart", "cancel"):
             await ack(text=blocks.started_note(sub, channel))
             self._later(sub, lambda: self.dialogue.command(client, who, sub, channel,
-                                                           _dig(body, "trigger_id")))
+                                                           _dig(body, "trigger_id")),
+                        self._notify(client, who, None))
         else:
             await ack(text=blocks.HELP)
 
@@ -227,7 +286,8 @@ class Listeners:
             return  # not a message a person typed: Slack never sends these
         greeting = text.strip().lower().strip("!.") in GREETINGS
         self._later("message", lambda: self.dialogue.typed(
-            client, who, text, dm, _dig(body, "event_id"), start=greeting))
+            client, who, text, dm, _dig(body, "event_id"), start=greeting),
+            self._notify(client, who, dm))
 
     async def on_home(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                       context: AsyncBoltContext) -> None:
@@ -244,7 +304,8 @@ class Listeners:
             return
         ref, _, option = value.partition("|")
         self._later("answer", lambda: self.dialogue.click(
-            client, who, "answer", ref, option=option, clicked=_clicked(body)))
+            client, who, "answer", ref, option=option, clicked=_clicked(body)),
+            self._notify(client, who, _dig(body, "channel", "id")))
 
     async def on_control(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext) -> None:
@@ -253,7 +314,8 @@ class Listeners:
         if who is None or value is None:
             return
         self._later(action, lambda: self.dialogue.click(
-            client, who, action, value, option=None, clicked=_clicked(body)))
+            client, who, action, value, option=None, clicked=_clicked(body)),
+            self._notify(client, who, _dig(body, "channel", "id")))
 
     async def on_start_button(self, ack: AsyncAck, body: dict[str, Any],
                               client: AsyncWebClient, context: AsyncBoltContext) -> None:
@@ -262,7 +324,8 @@ class Listeners:
         if who is None:
             return
         self._later("start", lambda: self.dialogue.command(
-            client, who, "start", None, _dig(body, "trigger_id")))
+            client, who, "start", None, _dig(body, "trigger_id")),
+            self._notify(client, who, _dig(body, "channel", "id")))
 
     async def on_post(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                       context: AsyncBoltContext) -> None:
@@ -272,8 +335,10 @@ class Listeners:
             return
         chosen = _dig(body, "state", "values", "result", "summary_channel",
                       "selected_conversation")
+        dm = _dig(body, "channel", "id")
         self._later("post summary", lambda: self.dialogue.post_summary(
-            client, who, value, chosen, _dig(body, "channel", "id")))
+            client, who, value, chosen, dm, event_id=_dig(body, "trigger_id")),
+            self._notify(client, who, dm))
 
     async def on_remind(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                         context: AsyncBoltContext) -> None:
@@ -281,11 +346,36 @@ class Listeners:
         who, value, action = _who(context, body), _value(body), body["actions"][0]["action_id"]
         if who is None or value is None:
             return
+        dm = _dig(body, "channel", "id")
         self._later("remind", lambda: self.dialogue.remind(
-            client, who, action, value, _dig(body, "channel", "id")))
+            client, who, action, value, dm, event_id=_dig(body, "trigger_id")),
+            self._notify(client, who, dm))
 
     async def on_pick(self, ack: AsyncAck) -> None:
         await ack()  # the choice is read from the message state when Post summary is pressed
+
+
+async def _told(work: Callable[[], Coroutine[Any, Any, None]], notify: Notify | None) -> None:
+    """The work; when the store or Slack fails it, the user hears so, then it is logged."""
+    try:
+        await work()
+    except Exception as error:
+        if is_outage(error):
+            if notify is not None:
+                await _quietly(notify(NOT_SAVED))
+            raise StoreUnavailableError(str(error)) from error
+        if (notify is not None and isinstance(error, SlackApiError)
+                and error.response.status_code == 429):
+            await _quietly(notify(SLACK_BUSY))
+        raise
+
+
+async def _quietly(notice: Coroutine[Any, Any, None]) -> None:
+    """A notice about a failure must not fail in turn (Slack may be what failed)."""
+    try:
+        await notice
+    except Exception as error:  # noqa: BLE001  (the original failure is what gets logged)
+        log.warning("could not tell the user: %s", type(error).__name__)
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
@@ -307,13 +397,13 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> N
 
     async def events(request: web.Request) -> web.Response:
         stamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if not (stamp.isascii() and stamp.isdigit()):
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= MAX_TIMESTAMP_DIGITS):
             return web.Response(status=401)  # slack_sdk's verifier raises on these: a 500
         try:
             bolt_request = await to_bolt_request(request)
             problem = _malformed(bolt_request.body)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
-            problem = "not parsable"  # e.g. `payload=` that is not JSON
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+            problem = "not parsable"  # e.g. `payload=` that is not JSON, or nested too deeply
         if problem is not None:
             return await _refused(request, settings, problem)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))

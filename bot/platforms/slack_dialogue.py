@@ -8,6 +8,7 @@ conversation's version, which would turn the buttons just posted into stale ones
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 SCHEDULE_LIMIT = timedelta(days=119)  # chat.scheduleMessage refuses more than 120 days ahead
 Place = dict[str, str]
 DAMAGED = "I could not read that button, so I changed nothing. Run the check again for a fresh one."
+REPEAT_SECONDS = 60  # a second click on Post summary or Remind me within this is a repeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +131,31 @@ class Dialogue:
         await client.views_publish(user_id=who.user, view=blocks.home(
             page.entries, self.advisor.engine.flow.intro))
 
+    async def tell(self, client: AsyncWebClient, who: Who, dm: str | None, text: str) -> None:
+        """A short note only this user sees (e.g. that their click could not be saved)."""
+        await self._whisper(client, who, dm, blocks.note(text))
+
+    async def _repeated(self, who: Who, event_id: str | None, what: str) -> bool | None:
+        """None for a retried delivery (do nothing), True for a second click on the same button
+        within a minute (say so), False for the first (act). Both checks are atomic in the
+        store, so a double click posts once whichever replica gets which click."""
+        now = datetime.now(UTC)
+        if event_id is not None and not await self.advisor.store.first_time(
+                f"slack:{event_id}", now):
+            return None
+        digest = hashlib.sha256(what.encode()).hexdigest()[:24]
+        minute = int(now.timestamp()) // REPEAT_SECONDS
+        return not await self.advisor.store.first_time(
+            f"slack.once:{who.scope}:{digest}:{minute}", now)
+
     async def post_summary(self, client: AsyncWebClient, who: Who, value: str,
-                           chosen: str | None, dm: str | None) -> None:
-        """Post a result's summary to the chosen channel, on behalf of the person who ran it."""
+                           chosen: str | None, dm: str | None, *,
+                           event_id: str | None = None) -> None:
+        """Post a result's summary to the chosen channel, on behalf of the person who ran it.
+
+        One post per click: a replayed delivery does nothing, a second click within a minute
+        is told the summary was already posted.
+        """
         data = _summary_value(value)
         if data is None:
             await self._whisper(client, who, dm, blocks.note(DAMAGED))
@@ -139,7 +163,11 @@ class Dialogue:
         channel = chosen or data.get("c")
         problem = self._cannot_post_yet(who, data["u"], channel)
         if problem is None:
-            problem = await self._post(client, who, data, channel or "")
+            repeated = await self._repeated(who, event_id, f"post|{channel}|{value}")
+            if repeated is None:
+                return
+            problem = (f"Already posted to <#{channel}> a moment ago." if repeated
+                       else await self._post(client, who, data, channel or ""))
         await self._whisper(client, who, dm, blocks.note(problem))
 
     def _cannot_post_yet(self, who: Who, runner: str, channel: str | None) -> str | None:
@@ -166,14 +194,22 @@ class Dialogue:
         return f"Posted the summary to <#{channel}>."
 
     async def remind(self, client: AsyncWebClient, who: Who, action: str, value: str,
-                     dm: str | None) -> None:
-        """Schedule a reminder in the DM; Slack keeps the schedule, not us."""
+                     dm: str | None, *, event_id: str | None = None) -> None:
+        """Schedule a reminder in the DM; Slack keeps the schedule, not us. Idempotent like
+        Post summary: one reminder per click, whatever is replayed or clicked twice."""
         now = datetime.now(UTC)
         try:
             due = (now + timedelta(days=round(int(value) * 30.44)) if action == "remind"
                    else datetime.fromtimestamp(int(value), UTC))
         except (ValueError, OverflowError, OSError):  # not a number, or not a date
             await self._whisper(client, who, dm, blocks.note(DAMAGED))
+            return
+        repeated = await self._repeated(who, event_id, f"{action}|{value}")
+        if repeated is None:
+            return
+        if repeated:
+            await self._whisper(client, who, dm, blocks.note(
+                f"Already done: I will remind you here on {due:%Y-%m-%d}."))
             return
         post_at = max(min(due, now + SCHEDULE_LIMIT), now + timedelta(minutes=1))  # a late click
         message = blocks.reminder(due, rearm=post_at < due)

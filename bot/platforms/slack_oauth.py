@@ -11,6 +11,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,12 @@ log = logging.getLogger(__name__)
 
 BOTS = "slack.bot"
 STATES = "slack.oauth_state"
+STATES_SCOPE = "pending"
 STATE_TTL_SECONDS = 600
+
+
+class WorkspaceNotAllowedError(Exception):
+    """An install into a workspace that ALLOWED_WORKSPACES does not list."""
 
 
 def _team_key(enterprise_id: str | None, team_id: str | None,
@@ -37,9 +43,11 @@ def _team_key(enterprise_id: str | None, team_id: str | None,
 class RecordInstallationStore(AsyncInstallationStore):
     """Bot installations, one record per workspace (or per org for org-wide installs)."""
 
-    def __init__(self, store: Store, cipher: TokenCipher) -> None:
+    def __init__(self, store: Store, cipher: TokenCipher,
+                 allowed: frozenset[str] = frozenset()) -> None:
         self._store = store
         self._cipher = cipher
+        self._allowed = allowed
 
     @property
     def logger(self) -> logging.Logger:
@@ -49,6 +57,10 @@ class RecordInstallationStore(AsyncInstallationStore):
         await self.async_save_bot(installation.to_bot())
 
     async def async_save_bot(self, bot: Bot) -> None:
+        if self._allowed and not {bot.team_id, bot.enterprise_id} & self._allowed:
+            log.warning("install refused: workspace not in ALLOWED_WORKSPACES",
+                        extra={"workspace": bot.team_id})
+            raise WorkspaceNotAllowedError(bot.team_id)
         record: dict[str, Any] = {
             "app_id": bot.app_id, "enterprise_id": bot.enterprise_id, "team_id": bot.team_id,
             "team_name": bot.team_name, "bot_token": self._cipher.encrypt(bot.bot_token),
@@ -94,11 +106,17 @@ class RecordInstallationStore(AsyncInstallationStore):
 
 
 class RecordStateStore(AsyncOAuthStateStore):
-    """One-time OAuth states: issued with an expiry, consumed at most once."""
+    """One-time OAuth states: issued with an expiry, consumed at most once, purged once expired.
 
-    def __init__(self, store: Store, ttl_seconds: int = STATE_TTL_SECONDS) -> None:
+    Every GET /slack/install issues one, so issuing also deletes the expired ones: the states
+    kept are those of the last ten minutes, however many requests came.
+    """
+
+    def __init__(self, store: Store, ttl_seconds: int = STATE_TTL_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._ttl = ttl_seconds
+        self._clock = clock
 
     @property
     def logger(self) -> logging.Logger:
@@ -106,18 +124,29 @@ class RecordStateStore(AsyncOAuthStateStore):
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:  # noqa: ARG002  (the port's signature)
         state = secrets.token_urlsafe(24)
-        await self._store.put_record(STATES, state, "expires", str(time.time() + self._ttl))
+        await self.purge_expired()
+        await self._store.put_record(STATES, STATES_SCOPE, state,
+                                     str(self._clock() + self._ttl))
         return state
 
+    async def purge_expired(self) -> int:
+        """Delete the states past their expiry; how many went."""
+        now = self._clock()
+        states = await self._store.get_records(STATES, STATES_SCOPE)
+        expired = [state for state, expires in states.items() if float(expires) <= now]
+        for state in expired:
+            await self._store.delete_record(STATES, STATES_SCOPE, state)
+        return len(expired)
+
     async def async_consume(self, state: str) -> bool:
-        found = (await self._store.get_records(STATES, state)).get("expires")
+        found = (await self._store.get_records(STATES, STATES_SCOPE)).get(state)
         # Two replicas can read the record before either deletes it; the store's atomic
         # first_time lets exactly one of them consume the state.
         if found is None or not await self._store.first_time(f"slack.oauth_state:{state}",
                                                              datetime.now(UTC)):
             return False
-        await self._store.delete_record(STATES, state, "expires")
-        return time.time() < float(found)
+        await self._store.delete_record(STATES, STATES_SCOPE, state)
+        return self._clock() < float(found)
 
 
 async def rotate_tokens(store: Store, cipher: TokenCipher) -> int:

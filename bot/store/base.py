@@ -78,9 +78,13 @@ class Store(Protocol):
         """The conversation, or None when there is none or it has been idle past the TTL."""
 
     async def save(self, key: ConversationKey, conversation: Conversation,
-                   expected_version: int | None, now: datetime) -> None:
+                   expected_version: int | None, now: datetime,
+                   finished: HistoryEntry | None = None) -> None:
         """Compare-and-set: store `conversation` if the stored version is `expected_version`
-        (None: nothing stored, or only an expired one). Raises ConflictError otherwise."""
+        (None: nothing stored, or only an expired one). Raises ConflictError otherwise.
+
+        `finished` is the history entry of the check this save completes: it is stored with
+        the conversation, so no crash keeps one without the other."""
 
     async def delete(self, key: ConversationKey) -> None:
         """Forget the conversation (no error when absent)."""
@@ -88,8 +92,9 @@ class Store(Protocol):
     async def first_time(self, event_key: str, now: datetime) -> bool:
         """True the first time `event_key` is seen within the idempotency window."""
 
-    async def record_history(self, entry: HistoryEntry) -> None:
-        """Append a completed check to the history."""
+    async def record_history(self, entry: HistoryEntry, key: str | None = None) -> bool:
+        """Append a completed check to the history; with `key`, at most once per key (False
+        when an entry with that key is already there)."""
 
     async def history(self, *, user_id: str | None = None, workspace: str | None = None,
                       platform: str | None = None, limit: int = 20,

@@ -12,6 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.core.conversation import Conversation
 from bot.store.base import (
@@ -22,11 +26,12 @@ from bot.store.base import (
     HistoryEntry,
     HistoryPage,
 )
-from bot.store.sql import SqlStore
+from bot.store.sql import SqlStore, check_key
 
 DEFAULT_PREFIX = "opensource-check:"
 POOL_SIZE = 50  # connections per replica; a Redis command takes well under a millisecond
 POOL_WAIT_SECONDS = 20
+HEALTH_CHECK_SECONDS = 30  # a connection idle this long is pinged before use
 
 # KEYS[1] conversation; ARGV: expected version ('' for none), new version, JSON, now (us),
 # expiry (us), TTL (ms). A stored but expired conversation counts as none.
@@ -69,11 +74,16 @@ class RedisConversationStore:
 
     def __init__(self, redis_url: str, sql: SqlStore, *, prefix: str = DEFAULT_PREFIX,
                  ttl: timedelta = DEFAULT_CONVERSATION_TTL,
-                 window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW) -> None:
+                 window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW, timeout: float = 5) -> None:
         # Every turn in flight shares the pool. redis-py's default pool fails a command with
         # "Too many connections" past 100; this one makes a burst wait for a free connection.
-        pool = BlockingConnectionPool.from_url(redis_url, max_connections=POOL_SIZE,
-                                               timeout=POOL_WAIT_SECONDS)
+        # A connection left stale by a Redis restart fails once and is retried on a new one;
+        # a Redis that stops answering fails the command after `timeout`.
+        pool = BlockingConnectionPool.from_url(
+            redis_url, max_connections=POOL_SIZE, timeout=min(POOL_WAIT_SECONDS, timeout * 4),
+            socket_connect_timeout=timeout, socket_timeout=timeout,
+            health_check_interval=HEALTH_CHECK_SECONDS, retry=Retry(NoBackoff(), 1),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError])
         self.redis: Redis = Redis.from_pool(pool)
         self.sql, self.prefix, self.ttl, self.window = sql, prefix, ttl, window
         self._save = self.redis.register_script(_SAVE)
@@ -107,12 +117,23 @@ class RedisConversationStore:
         return Conversation.from_json(data)
 
     async def save(self, key: ConversationKey, conversation: Conversation,
-                   expected_version: int | None, now: datetime) -> None:
-        """Compare-and-set in one Lua script; ConflictError when another save came first."""
+                   expected_version: int | None, now: datetime,
+                   finished: HistoryEntry | None = None) -> None:
+        """Compare-and-set in one Lua script; ConflictError when another save came first.
+
+        Redis and SQL share no transaction, so a check's history entry is written first, once
+        per conversation id and version: a crash after it leaves an entry whose save is
+        redone by the user's retry (which finds the entry already there), never a finished
+        check without one. An entry whose save then loses its race is taken back.
+        """
+        written = finished is not None and await self.sql.record_history(
+            finished, check_key(conversation))
         args: list[Any] = [
             "" if expected_version is None else str(expected_version), conversation.version,
             conversation.to_json(), _micros(now), _micros(now + self.ttl), _millis(self.ttl)]
         if not await self._save(keys=[self._conversation_key(key)], args=args):
+            if written:
+                await self.sql.forget_history(check_key(conversation))
             raise ConflictError(f"{key}: the stored version is not {expected_version}")
 
     async def delete(self, key: ConversationKey) -> None:
@@ -134,9 +155,9 @@ class RedisConversationStore:
 
     # --- delegated to SQL -------------------------------------------------------------------
 
-    async def record_history(self, entry: HistoryEntry) -> None:
-        """Append a completed check (in SQL)."""
-        await self.sql.record_history(entry)
+    async def record_history(self, entry: HistoryEntry, key: str | None = None) -> bool:
+        """Append a completed check (in SQL), once per `key`."""
+        return await self.sql.record_history(entry, key)
 
     async def history(self, *, user_id: str | None = None, workspace: str | None = None,
                       platform: str | None = None, limit: int = 20,

@@ -9,7 +9,9 @@ Dialect differences are left to SQLAlchemy's own `insert().on_conflict_*` constr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,12 +37,16 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import (
+    inspect as sa_inspect,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.core.conversation import Conversation
 from bot.core.outcomes import Recommendation
+from bot.errors import StoreUnavailableError
 from bot.store.base import (
     DEFAULT_CONVERSATION_TTL,
     DEFAULT_IDEMPOTENCY_WINDOW,
@@ -123,6 +129,8 @@ history = Table(
     Column("governance", String(64), nullable=False),
     Column("answers", JsonColumn, nullable=False),
     Column("recommendation", JsonColumn, nullable=False),
+    # conversation id:version of the finished check: writing its entry twice keeps one row
+    Column("check_key", String(80)),
     Index("history_workspace_completed", "workspace", "completed_at"),
     Index("history_user_completed", "user_id", "completed_at"),
     Index("history_completed", "completed_at"),
@@ -141,9 +149,18 @@ def _create_v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[conversations, events, history, records])
 
 
+def _add_check_key(connection: Connection) -> None:
+    # v1 databases created before the column existed get it; newer ones have it from v1.
+    columns = {c["name"] for c in sa_inspect(connection).get_columns("history")}
+    if "check_key" not in columns:
+        connection.execute(text("ALTER TABLE history ADD COLUMN check_key VARCHAR(80)"))
+    connection.execute(text(
+        "CREATE UNIQUE INDEX IF NOT EXISTS history_check_key ON history (check_key)"))
+
+
 # Append only: each entry migrates the schema from version N to N+1 and is never edited once
 # released. The version applied is recorded in `schema_version`.
-MIGRATIONS: Sequence[Callable[[Connection], None]] = (_create_v1,)
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_create_v1, _add_check_key)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -166,11 +183,16 @@ def _conversation_row(key: ConversationKey, conversation: Conversation, now: dat
             "updated_at": now, "expires_at": now + ttl}
 
 
-def _history_row(entry: HistoryEntry) -> dict[str, Any]:
+def _history_row(entry: HistoryEntry, check_key: str | None = None) -> dict[str, Any]:
     row = entry.model_dump(mode="json", exclude={"completed_at"})
     rec = entry.recommendation
     return {**row, "completed_at": entry.completed_at, "path": rec.path.value,
-            "governance": rec.governance.value}
+            "governance": rec.governance.value, "check_key": check_key}
+
+
+def check_key(conversation: Conversation) -> str:
+    """What identifies a finished check in the history: its conversation id and version."""
+    return f"{conversation.id}:{conversation.version}"
 
 
 def _history_entry(row: Any) -> HistoryEntry:
@@ -185,12 +207,17 @@ class SqlStore:
     """The Store port on SQLite or PostgreSQL; also the history for `RedisConversationStore`."""
 
     def __init__(self, database_url: str, *, ttl: timedelta = DEFAULT_CONVERSATION_TTL,
-                 window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW, **engine_options: Any) -> None:
+                 window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW, timeout: float | None = 5,
+                 **engine_options: Any) -> None:
         url = engine_url(database_url)
         self.ttl, self.window = ttl, window
         self.dialect = url.get_backend_name()
+        # SQLite is a local file with its own busy timeout; a server can hang on the network.
+        self.timeout = timeout if self.dialect == "postgresql" else None
         if self.dialect == "sqlite" and url.database not in (None, "", ":memory:"):
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if self.timeout is not None:
+            engine_options = {**_postgresql_timeouts(self.timeout), **engine_options}
         self.engine: AsyncEngine = create_async_engine(url, **engine_options)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -233,10 +260,25 @@ class SqlStore:
         """Release connections."""
         await self.engine.dispose()
 
+    @asynccontextmanager
+    async def _connected(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection (in a transaction when writing), all of it within the timeout.
+
+        The server's statement_timeout cannot help when the network itself stops answering,
+        so the whole use of the connection is bounded here too.
+        """
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with self.engine.begin() if write else self.engine.connect() as connection:
+                    yield connection
+        except TimeoutError as error:
+            raise StoreUnavailableError(
+                f"the database did not answer within {self.timeout:g} s") from error
+
     async def ping(self) -> bool:
         """True when the database answers."""
         try:
-            async with self.engine.connect() as connection:
+            async with self._connected() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:  # noqa: BLE001  (any failure means unhealthy; the caller logs)
             return False
@@ -248,13 +290,18 @@ class SqlStore:
         """The live conversation, or None when absent or idle past the TTL."""
         query = select(conversations.c.data).where(
             conversations.c.key == str(key), conversations.c.expires_at >= now)
-        async with self.engine.connect() as connection:
+        async with self._connected() as connection:
             data = (await connection.execute(query)).scalar_one_or_none()
         return None if data is None else Conversation.from_json(data)
 
     async def save(self, key: ConversationKey, conversation: Conversation,
-                   expected_version: int | None, now: datetime) -> None:
-        """Compare-and-set on the version; ConflictError when another save came first."""
+                   expected_version: int | None, now: datetime,
+                   finished: HistoryEntry | None = None) -> None:
+        """Compare-and-set on the version; ConflictError when another save came first.
+
+        `finished`, the history entry of a check this save completes, is written in the same
+        transaction: a crash keeps both or neither.
+        """
         row = _conversation_row(key, conversation, now, self.ttl)
         if expected_version is None:
             statement: Any = self._insert(conversations).values(row).on_conflict_do_update(
@@ -264,14 +311,15 @@ class SqlStore:
             statement = update(conversations).values(row).where(
                 conversations.c.key == str(key), conversations.c.version == expected_version,
                 conversations.c.expires_at >= now)
-        async with self.engine.begin() as connection:
-            changed = (await connection.execute(statement)).rowcount
-        if changed != 1:
-            raise ConflictError(f"{key}: the stored version is not {expected_version}")
+        async with self._connected(write=True) as connection:
+            if (await connection.execute(statement)).rowcount != 1:
+                raise ConflictError(f"{key}: the stored version is not {expected_version}")
+            if finished is not None:
+                await self._insert_history(connection, finished, check_key(conversation))
 
     async def delete(self, key: ConversationKey) -> None:
         """Forget the conversation."""
-        async with self.engine.begin() as connection:
+        async with self._connected(write=True) as connection:
             await connection.execute(delete(conversations).where(conversations.c.key == str(key)))
 
     async def first_time(self, event_key: str, now: datetime) -> bool:
@@ -279,7 +327,7 @@ class SqlStore:
         row = {"key": event_key, "expires_at": now + self.window}
         statement = self._insert(events).values(row).on_conflict_do_update(
             index_elements=[events.c.key], set_=row, where=events.c.expires_at <= now)
-        async with self.engine.begin() as connection:
+        async with self._connected(write=True) as connection:
             inserted = (await connection.execute(statement)).rowcount == 1
         self._first_time_calls += 1
         if self._first_time_calls % PURGE_EVERY == 0:
@@ -294,10 +342,23 @@ class SqlStore:
 
     # --- history ----------------------------------------------------------------------------
 
-    async def record_history(self, entry: HistoryEntry) -> None:
-        """Append a completed check."""
-        async with self.engine.begin() as connection:
-            await connection.execute(history.insert().values(_history_row(entry)))
+    async def record_history(self, entry: HistoryEntry, key: str | None = None) -> bool:
+        """Append a completed check; with `key` (see check_key), only once: False if it was
+        already there."""
+        async with self._connected(write=True) as connection:
+            return await self._insert_history(connection, entry, key)
+
+    async def _insert_history(self, connection: AsyncConnection, entry: HistoryEntry,
+                              key: str | None) -> bool:
+        statement = self._insert(history).values(_history_row(entry, key))
+        if key is not None:
+            statement = statement.on_conflict_do_nothing(index_elements=[history.c.check_key])
+        return bool((await connection.execute(statement)).rowcount == 1)
+
+    async def forget_history(self, key: str) -> None:
+        """Remove the entry written under `key` (a check whose save then lost its race)."""
+        async with self._connected(write=True) as connection:
+            await connection.execute(delete(history).where(history.c.check_key == key))
 
     async def history(self, *, user_id: str | None = None, workspace: str | None = None,
                       platform: str | None = None, limit: int = 20,
@@ -309,7 +370,7 @@ class SqlStore:
         query = (select(history).where(*filters)
                  .order_by(history.c.completed_at.desc(), history.c.id.desc())
                  .limit(limit + 1).offset(offset))
-        async with self.engine.connect() as connection:
+        async with self._connected() as connection:
             rows = (await connection.execute(query)).all()
         more = len(rows) > limit
         return HistoryPage(entries=[_history_entry(row) for row in rows[:limit]],
@@ -322,19 +383,19 @@ class SqlStore:
         statement = self._insert(records).values(
             kind=kind, scope=scope, key=key, value=value).on_conflict_do_update(
             index_elements=[records.c.kind, records.c.scope, records.c.key], set_={"value": value})
-        async with self.engine.begin() as connection:
+        async with self._connected(write=True) as connection:
             await connection.execute(statement)
 
     async def get_records(self, kind: str, scope: str) -> dict[str, str]:
         """Every record of `kind` in `scope`, by key."""
         query = select(records.c.key, records.c.value).where(
             records.c.kind == kind, records.c.scope == scope)
-        async with self.engine.connect() as connection:
+        async with self._connected() as connection:
             return {row.key: row.value for row in await connection.execute(query)}
 
     async def delete_record(self, kind: str, scope: str, key: str) -> None:
         """Forget one record."""
-        async with self.engine.begin() as connection:
+        async with self._connected(write=True) as connection:
             await connection.execute(delete(records).where(
                 records.c.kind == kind, records.c.scope == scope, records.c.key == key))
 
@@ -342,7 +403,7 @@ class SqlStore:
 
     async def purge_expired(self, now: datetime) -> int:
         """Delete expired conversations and event ids; how many rows went."""
-        async with self.engine.begin() as connection:
+        async with self._connected(write=True) as connection:
             gone = (await connection.execute(
                 delete(conversations).where(conversations.c.expires_at < now))).rowcount
             gone += (await connection.execute(
@@ -351,7 +412,7 @@ class SqlStore:
 
     async def purge_history(self, older_than: datetime) -> int:
         """Delete checks completed before `older_than` (retention); how many went."""
-        async with self.engine.begin() as connection:
+        async with self._connected(write=True) as connection:
             result = await connection.execute(
                 delete(history).where(history.c.completed_at < older_than))
         return result.rowcount
@@ -359,13 +420,21 @@ class SqlStore:
     async def forget_user(self, user_id: str, platform: str | None = None) -> int:
         """Delete a user's history and conversations (erasure requests); how many rows went."""
         gone = 0
-        async with self.engine.begin() as connection:
+        async with self._connected(write=True) as connection:
             for table in (history, conversations):
                 condition = table.c.user_id == user_id
                 if platform is not None:
                     condition &= table.c.platform == platform
                 gone += (await connection.execute(delete(table).where(condition))).rowcount
         return gone
+
+
+def _postgresql_timeouts(seconds: float) -> dict[str, Any]:
+    """Connect and statement timeouts, and a ping before reusing a pooled connection (a
+    restarted server leaves stale ones behind; the ping replaces them instead of failing)."""
+    return {"pool_pre_ping": True, "pool_timeout": seconds, "connect_args": {
+        "connect_timeout": max(2, round(seconds)),
+        "options": f"-c statement_timeout={int(seconds * 1000)}"}}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -16,8 +16,8 @@ import aiohttp
 import jsonschema
 import pytest
 
-from bot.bootstrap import ConfigurationError
 from bot.crypto import generate_key
+from bot.errors import ConfigurationError
 from bot.platforms.slack import BOT_SCOPES, check_settings
 from bot.settings import Settings
 from bot.store.base import ConversationKey
