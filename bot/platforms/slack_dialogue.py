@@ -31,6 +31,13 @@ SCHEDULE_LIMIT = timedelta(days=119)  # chat.scheduleMessage refuses more than 1
 Place = dict[str, str]
 DAMAGED = "I could not read that button, so I changed nothing. Run the check again for a fresh one."
 REPEAT_SECONDS = 60  # a second click on Post summary or Remind me within this is a repeat
+ONCE = "slack.once"
+
+
+def _once(what: str, now: datetime) -> tuple[str, str]:
+    """A button's identity and the minute it was clicked in."""
+    return (hashlib.sha256(what.encode()).hexdigest()[:24],
+            str(int(now.timestamp()) // REPEAT_SECONDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,16 +144,24 @@ class Dialogue:
 
     async def _repeated(self, who: Who, event_id: str | None, what: str) -> bool | None:
         """None for a retried delivery (do nothing), True for a second click on the same button
-        within a minute (say so), False for the first (act). Both checks are atomic in the
-        store, so a double click posts once whichever replica gets which click."""
-        now = datetime.now(UTC)
-        if event_id is not None and not await self.advisor.store.first_time(
-                f"slack:{event_id}", now):
+        within the minute (say so), False for the first (act). Both checks are atomic in the
+        store, so a double click posts once whichever replica gets which click; a click after
+        a failed attempt (see `_failed`) acts again."""
+        store, now = self.advisor.store, datetime.now(UTC)
+        if event_id is not None and not await store.first_time(f"slack:{event_id}", now):
             return None
-        digest = hashlib.sha256(what.encode()).hexdigest()[:24]
-        minute = int(now.timestamp()) // REPEAT_SECONDS
-        return not await self.advisor.store.first_time(
-            f"slack.once:{who.scope}:{digest}:{minute}", now)
+        digest, minute = _once(what, now)
+        if await store.first_time(f"{ONCE}:{who.scope}:{digest}:{minute}", now):
+            return False
+        if (await store.get_records(ONCE, who.scope)).get(digest) == minute:
+            await store.delete_record(ONCE, who.scope, digest)
+            return False
+        return True
+
+    async def _failed(self, who: Who, what: str) -> None:
+        """The attempt claimed by `_repeated` did not happen: let the next click try again."""
+        digest, minute = _once(what, datetime.now(UTC))
+        await self.advisor.store.put_record(ONCE, who.scope, digest, minute)
 
     async def post_summary(self, client: AsyncWebClient, who: Who, value: str,
                            chosen: str | None, dm: str | None, *,
@@ -163,11 +178,20 @@ class Dialogue:
         channel = chosen or data.get("c")
         problem = self._cannot_post_yet(who, data["u"], channel)
         if problem is None:
-            repeated = await self._repeated(who, event_id, f"post|{channel}|{value}")
+            what = f"post|{channel}|{value}"
+            repeated = await self._repeated(who, event_id, what)
             if repeated is None:
                 return
-            problem = (f"Already posted to <#{channel}> a moment ago." if repeated
-                       else await self._post(client, who, data, channel or ""))
+            if repeated:
+                problem = f"Already posted to <#{channel}> a moment ago."
+            else:
+                try:
+                    problem = await self._post(client, who, data, channel or "")
+                except Exception:
+                    await self._failed(who, what)
+                    raise
+                if not problem.startswith("Posted"):
+                    await self._failed(who, what)
         await self._whisper(client, who, dm, blocks.note(problem))
 
     def _cannot_post_yet(self, who: Who, runner: str, channel: str | None) -> str | None:
@@ -204,7 +228,8 @@ class Dialogue:
         except (ValueError, OverflowError, OSError):  # not a number, or not a date
             await self._whisper(client, who, dm, blocks.note(DAMAGED))
             return
-        repeated = await self._repeated(who, event_id, f"{action}|{value}")
+        what = f"{action}|{value}"
+        repeated = await self._repeated(who, event_id, what)
         if repeated is None:
             return
         if repeated:
@@ -213,8 +238,13 @@ class Dialogue:
             return
         post_at = max(min(due, now + SCHEDULE_LIMIT), now + timedelta(minutes=1))  # a late click
         message = blocks.reminder(due, rearm=post_at < due)
-        await client.chat_scheduleMessage(channel=dm or who.user, post_at=int(post_at.timestamp()),
-                                          **message.as_kwargs())
+        try:
+            await client.chat_scheduleMessage(channel=dm or who.user,
+                                              post_at=int(post_at.timestamp()),
+                                              **message.as_kwargs())
+        except Exception:
+            await self._failed(who, what)
+            raise
         note = f"I will remind you here on {due:%Y-%m-%d}."
         if post_at < due:
             note = (f"Slack schedules at most 120 days ahead, so I will check in on "

@@ -217,7 +217,10 @@ class SqlStore:
         if self.dialect == "sqlite" and url.database not in (None, "", ":memory:"):
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         if self.timeout is not None:
-            engine_options = {**_postgresql_timeouts(self.timeout), **engine_options}
+            options = url.query.get("options", "")  # e.g. a search_path: kept, not replaced
+            url = url.difference_update_query(["options"])
+            engine_options = {**_postgresql_timeouts(self.timeout, str(options)),
+                              **engine_options}
         self.engine: AsyncEngine = create_async_engine(url, **engine_options)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -429,12 +432,12 @@ class SqlStore:
         return gone
 
 
-def _postgresql_timeouts(seconds: float) -> dict[str, Any]:
+def _postgresql_timeouts(seconds: float, options: str) -> dict[str, Any]:
     """Connect and statement timeouts, and a ping before reusing a pooled connection (a
     restarted server leaves stale ones behind; the ping replaces them instead of failing)."""
     return {"pool_pre_ping": True, "pool_timeout": seconds, "connect_args": {
         "connect_timeout": max(2, round(seconds)),
-        "options": f"-c statement_timeout={int(seconds * 1000)}"}}
+        "options": f"{options} -c statement_timeout={int(seconds * 1000)}".strip()}}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
