@@ -29,14 +29,19 @@ HEALTH_TIMEOUT_SECONDS = 1.5  # /healthz answers within 2 s whatever the store d
 DEFAULT_TURN_LIMIT = 200
 
 
-def spawn(app: web.Application, work: Coroutine[Any, Any, None], name: str) -> bool:
+def spawn(app: web.Application, work: Coroutine[Any, Any, None], name: str, *,
+          notice: bool = False) -> bool:
     """Run work after the response (Slack's ack, Teams' 200) and log its errors ourselves.
 
     At most TURN_LIMIT tasks run at once: beyond it the work is dropped and False returned, so
-    the caller can say "busy, try again" instead of queueing without limit. Shutdown waits for
-    these tasks, so SIGTERM never cuts a turn between its save and its reply.
+    the caller can say "busy, try again" (a `notice`) instead of queueing without limit.
+    Shutdown waits for
+these tasks, so SIGTERM never cuts a turn between its save and its reply.
     """
-    if len(app[BACKGROUND]) >= app.get(TURN_LIMIT, DEFAULT_TURN_LIMIT):
+    limit = app.get(TURN_LIMIT, DEFAULT_TURN_LIMIT)
+    if notice:  # a short "busy, try again" gets a little room beyond the turns' limit
+        limit += max(10, limit // 10)
+    if len(app[BACKGROUND]) >= limit:
         work.close()
         ERRORS.labels(kind="busy").inc()
         return False

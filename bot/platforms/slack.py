@@ -12,11 +12,12 @@ import logging
 import re
 from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
@@ -135,7 +136,11 @@ def _oauth(advisor: Advisor, settings: Settings) -> AsyncOAuthSettings | None:
         install_path="/slack/install", redirect_uri_path="/slack/oauth_redirect")
 
 
-Spawn = Callable[[Coroutine[Any, Any, None], str], bool]
+class Spawn(Protocol):
+    """server.spawn bound to the app: run work after the ack; False when too busy."""
+
+    def __call__(self, work: Coroutine[Any, Any, None], name: str, *,
+                 notice: bool = False) -> bool: ...
 Notify = Callable[[str], Coroutine[Any, Any, None]]
 
 
@@ -162,15 +167,15 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
 def _only_allowed_workspaces(allowed: frozenset[str]) -> Callable[..., Any]:
     """ALLOWED_WORKSPACES: requests from any other workspace are acked with a polite refusal."""
 
-    async def middleware(ack: AsyncAck, context: AsyncBoltContext,
+    async def middleware(context: AsyncBoltContext,
                          next: Callable[[], Coroutine[Any, Any, None]],  # noqa: A002  (bolt's name)
-                         ) -> None:
+                         ) -> BoltResponse | None:
         if context.team_id in allowed or context.enterprise_id in allowed:
             await next()
-            return
+            return None
         log.warning("request from a workspace not in ALLOWED_WORKSPACES refused",
                     extra={"workspace": context.team_id})
-        await ack(text=NOT_ALLOWED)
+        return BoltResponse(status=200, body=NOT_ALLOWED)  # a command shows it to the user
 
     return middleware
 
@@ -252,7 +257,9 @@ class Listeners:
         """Run the work after the ack; tell the user when it cannot run or cannot be saved."""
         if self.spawn(_told(work, notify), f"slack {what}") or notify is None:
             return
-        self.spawn(_quietly(notify(BUSY)), "slack busy notice")
+        notice = notify(BUSY)
+        if not self.spawn(_quietly(notice), "slack busy notice", notice=True):
+            notice.close()  # full even for notices: the refusal is counted, nothing queued
 
     def _notify(self, client: AsyncWebClient, who: Who, dm: str | None) -> Notify:
         return lambda text: self.dialogue.tell(client, who, dm, text)

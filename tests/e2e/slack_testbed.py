@@ -56,8 +56,9 @@ class SlackTestbed:
     """Start, restart and talk to the server as Slack would."""
 
     def __init__(self, fake: FakeSlack, settings: Settings,
-                 make_store: StoreFactory | None = None) -> None:
+                 make_store: StoreFactory | None = None, **app_options: Any) -> None:
         self.fake = fake
+        self.app_options = app_options  # create_app's keyword arguments (e.g. turn_limit)
         self.settings = settings
         self.make_store = make_store or store_factory(settings)
         self.app: web.Application | None = None
@@ -68,7 +69,7 @@ class SlackTestbed:
 
     async def start(self) -> None:
         self.advisor = Advisor(Engine.default(), await self.make_store())
-        self.app = create_app(self.advisor)
+        self.app = create_app(self.advisor, **self.app_options)
         await mount(self.app, self.advisor, self.settings)
         self._runner, self.url = await serve_locally(self.app)
 

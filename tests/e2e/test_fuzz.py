@@ -567,6 +567,23 @@ def test_signed_payloads_slack_never_sends_are_refused_or_ignored(slack, body, s
     assert rig.harmless(signed(bed, body, content_type)) == status
 
 
+@pytest.mark.parametrize("body", ["[" * 200_000, '{"a":' * 100_000])
+def test_json_nested_deeper_than_the_parser_goes_is_400_signed_and_401_unsigned(
+        slack, body) -> None:
+    bed, rig = slack
+    assert rig.harmless(signed(bed, body, "application/json")) == 400
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": "1",
+               "X-Slack-Signature": "v0=0"}
+    assert rig.harmless(lambda: post(f"{bed.url}/slack/events", body, headers)) == 401
+
+
+def test_a_5000_digit_signature_timestamp_is_401_not_500(slack) -> None:
+    bed, rig = slack
+    headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": "9" * 5000,
+               "X-Slack-Signature": "v0="}
+    assert rig.harmless(lambda: post(f"{bed.url}/slack/events", "a=b", headers)) == 401
+
+
 def test_a_signature_timestamp_that_is_not_a_number_is_401_not_500(slack) -> None:
     bed, rig = slack
     headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": "x", "X-Slack-Signature": "v0="}
