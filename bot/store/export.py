@@ -47,8 +47,20 @@ def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = ()) -> st
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *(f"answer.{q}" for q in answer_ids)])
     for entry in entries:
-        writer.writerow([*_facts(entry), *(entry.answers.get(q, "") for q in answer_ids)])
+        row = [*_facts(entry), *(entry.answers.get(q, "") for q in answer_ids)]
+        writer.writerow([neutralise(cell) for cell in row])
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> object:
+    """OWASP's rule against CSV formula injection: text a spreadsheet would run as a formula
+    (a display name like `=HYPERLINK(...)`) gets a leading quote. Numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def _facts(entry: HistoryEntry) -> list[object]:

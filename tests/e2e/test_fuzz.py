@@ -567,7 +567,7 @@ def test_signed_payloads_slack_never_sends_are_refused_or_ignored(slack, body, s
     assert rig.harmless(signed(bed, body, content_type)) == status
 
 
-@pytest.mark.parametrize("body", ["[" * 200_000, '{"a":' * 100_000])
+@pytest.mark.parametrize("body", ["[" * 200_000, '{"a":' * 50_000])
 def test_json_nested_deeper_than_the_parser_goes_is_400_signed_and_401_unsigned(
         slack, body) -> None:
     bed, rig = slack

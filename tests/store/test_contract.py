@@ -240,3 +240,20 @@ async def test_setup_run_twice_and_by_two_replicas_at_once_migrates_once(backend
     assert await sql_of(first).schema_version() == SCHEMA_VERSION
     await first.put_record("k", "s", "key", "value")
     assert await second.get_records("k", "s") == {"key": "value"}
+
+
+async def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(store, engine):
+    for n, name in enumerate(["=HYPERLINK(\"http://evil\",\"x\")", "+1", "-1", "@SUM(A1)",
+                              "\tx", "\rx", "Ada"]):
+        await store.record_history(entry(engine, n).model_copy(update={"user_name": name}))
+    rows = list(csv.DictReader(io.StringIO(to_csv(await collect(store)), newline="")))
+    names = sorted(row["user_name"] for row in rows)
+    assert all(name == "Ada" or name.startswith("'") for name in names), names
+    assert "Ada" in names
+
+
+async def test_a_finished_check_saved_twice_under_its_key_has_one_history_entry(store, engine):
+    recorded = entry(engine, 0)
+    assert await store.record_history(recorded, "conv1:7")
+    assert not await store.record_history(recorded, "conv1:7")
+    assert len((await store.history()).entries) == 1
