@@ -44,7 +44,9 @@ def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = ()) -> st
     for entry in entries:
         answer_ids += [q for q in entry.answers if q not in answer_ids]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's CRLF: csv quotes a field only for the characters of its line terminator, so
+    # with "\n" alone a carriage return in a name would split its row.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*CSV_COLUMNS, *(f"answer.{q}" for q in answer_ids)])
     for entry in entries:
         row = [*_facts(entry), *(entry.answers.get(q, "") for q in answer_ids)]

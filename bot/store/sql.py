@@ -59,6 +59,7 @@ from bot.store.base import (
 # Any constant works: it only has to be the same for every replica running setup().
 MIGRATION_LOCK_ID = 0x05C_0001
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_WAIT_SECONDS = 30  # SQLAlchemy's default wait for a pooled connection in a burst
 PURGE_EVERY = 1000  # first_time() calls between two sweeps of expired event ids
 
 
@@ -265,15 +266,25 @@ class SqlStore:
 
     @asynccontextmanager
     async def _connected(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A connection (in a transaction when writing), all of it within the timeout.
+        """A connection (in a transaction when writing), every step of it on a deadline.
 
         The server's statement_timeout cannot help when the network itself stops answering,
-        so the whole use of the connection is bounded here too.
+        so the use of the connection is bounded here too. Waiting for a pooled connection
+        during a burst is normal and has its own, longer limit (POOL_WAIT_SECONDS).
         """
+        wait = None if self.timeout is None else POOL_WAIT_SECONDS + self.timeout
         try:
-            async with asyncio.timeout(self.timeout):
-                async with self.engine.begin() if write else self.engine.connect() as connection:
-                    yield connection
+            async with asyncio.timeout(wait):
+                connection = await self.engine.connect().start()
+            try:
+                async with asyncio.timeout(self.timeout):
+                    if write:
+                        async with connection.begin():
+                            yield connection
+                    else:
+                        yield connection
+            finally:
+                await connection.close()
         except TimeoutError as error:
             raise StoreUnavailableError(
                 f"the database did not answer within {self.timeout:g} s") from error
@@ -435,7 +446,7 @@ class SqlStore:
 def _postgresql_timeouts(seconds: float, options: str) -> dict[str, Any]:
     """Connect and statement timeouts, and a ping before reusing a pooled connection (a
     restarted server leaves stale ones behind; the ping replaces them instead of failing)."""
-    return {"pool_pre_ping": True, "pool_timeout": seconds, "connect_args": {
+    return {"pool_pre_ping": True, "pool_timeout": POOL_WAIT_SECONDS, "connect_args": {
         "connect_timeout": max(2, round(seconds)),
         "options": f"{options} -c statement_timeout={int(seconds * 1000)}".strip()}}
 
