@@ -228,6 +228,75 @@ async def test_a_store_outage_is_told_to_the_user_and_a_redis_restart_loses_no_c
         await bed.stop()
 
 
+class FreezableProxy:
+    """A TCP proxy to a real server that the test can freeze: frozen, it keeps every connection
+    open and forwards nothing, as a network partition does."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.frozen = False
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self.server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await source.read(65536):
+                    while self.frozen:
+                        await asyncio.sleep(0.05)
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, upstream), pipe(upstream_reader, writer))
+
+
+@pytest.mark.services
+async def test_a_postgresql_that_stops_answering_is_told_to_the_user_and_counted(
+        fake, tmp_path) -> None:
+    from prometheus_client import REGISTRY  # noqa: PLC0415
+
+    from tests.services import temporary_postgres_database  # noqa: PLC0415
+
+    with temporary_postgres_database() as database_url:
+        url = __import__("sqlalchemy").engine.make_url(database_url)
+        proxy = FreezableProxy(url.port or 5432)
+        await proxy.start()
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(
+            hide_password=False)
+        settings = slack_settings(fake, tmp_path, database_url=proxied,
+                                  store_timeout_seconds=1)
+        bed = SlackTestbed(fake, settings)
+        await bed.start()
+        try:
+            await bed.command("U1")
+            found = open_question(fake.dm("U1"))
+            assert found is not None
+            before = REGISTRY.get_sample_value("osc_errors_total", {"kind": "store"}) or 0
+            proxy.frozen = True
+            async with asyncio.timeout(60):
+                assert await bed.click("U1", found[1], "answer:fork") == 200
+            assert ephemerals(fake)[-1] == NOT_SAVED
+            assert REGISTRY.get_sample_value("osc_errors_total", {"kind": "store"}) == before + 1
+            proxy.frozen = False
+            await bed.click("U1", found[1], "answer:fork")  # the retry the notice asked for
+            assert open_question(fake.dm("U1"))[0] == "confidential"
+        finally:
+            proxy.frozen = False
+            await bed.stop()
+            await proxy.stop()
+
+
 # --- 6. OAuth states expire and are purged ---------------------------------------------------
 
 
@@ -299,6 +368,28 @@ async def test_connections_beyond_the_limit_are_refused_and_the_server_recovers(
         assert response.status == 200
     for _, writer in [*held, (extra_reader, extra)]:
         writer.close()
+
+
+def test_silent_connections_past_the_file_limit_neither_lock_out_nor_flood_the_log(
+        tmp_path) -> None:
+    server = ServerProcess({
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": "xoxb-T1-token",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/", "READ_TIMEOUT_SECONDS": "1",
+        "MAX_CONNECTIONS": "30", "DATABASE_URL": f"sqlite:///{tmp_path / 'fd.db'}"},
+        open_files=64)
+    held: list[socket.socket] = []
+    try:
+        server.wait_healthy()
+        for _ in range(150):  # more than the server has descriptors for, held open
+            held.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+        server.wait_healthy()  # answered while every one of them is still held here
+    finally:
+        for connection in held:
+            connection.close()
+        server.terminate()
+    output = server.output()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) < 40, output
 
 
 # --- 9. Post summary and Remind me once per click --------------------------------------------

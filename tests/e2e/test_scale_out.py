@@ -217,3 +217,64 @@ async def test_killing_a_replica_mid_run_loses_no_completed_turn(cluster) -> Non
 async def resume_on(cluster: Cluster, url: str, user: str) -> None:
     await start(cluster, url, user)
     await finish(cluster, itertools.repeat(url), user)
+
+
+async def test_sigkill_at_many_points_of_the_final_turn_loses_no_completed_check(
+        backends: dict[str, str], tmp_path: Path) -> None:
+    """The last answer sent to a replica killed -9 after 0 to 30 ms: every check the store holds
+    as finished has its history entry, and every other one finishes on the retry, once."""
+    fake = WatchedSlack()
+    await fake.start()
+    env = {**backends, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": TOKEN,
+           "SLACK_API_URL": fake.api_url, "LOG_LEVEL": "WARNING"}
+    survivor = ServerProcess(env)
+    run = uuid.uuid4().hex[:8].upper()
+    settings = Settings(_env_file=None, database_url=backends["DATABASE_URL"],
+                        redis_url=backends.get("REDIS_URL"))
+    store = create_store(settings)
+    await store.setup()
+    try:
+        await asyncio.to_thread(survivor.wait_healthy)
+        async with aiohttp.ClientSession() as http:
+            cluster = Cluster([survivor], fake, SlackRequests(fake, tmp_path, run, http), store,
+                              run)
+            for round_number, delay in enumerate((0, 0.003, 0.01, 0.03)):
+                users = [cluster.user(round_number * 100 + n) for n in range(8)]
+                await asyncio.gather(*[to_the_last_question(cluster, u) for u in users])
+                victim = ServerProcess(env)
+                await asyncio.to_thread(victim.wait_healthy)
+                clicks = asyncio.gather(*[last_click(cluster, victim.url, u) for u in users])
+                await asyncio.sleep(delay)
+                await asyncio.to_thread(victim.kill)
+                await clicks
+                for user in users:
+                    key = ConversationKey("slack", TEAM, "dm", user)
+                    stored = await store.load(key, utc_now())
+                    finished = stored is not None and not stored.active
+                    assert finished == bool(await history_of(cluster, user)), (delay, user)
+                    if not finished:  # the user clicks again, on the replica that lives
+                        await last_click(cluster, survivor.url, user)
+                        await cluster.fake.until(lambda user=user: is_result(cluster, user))
+                    assert await history_of(cluster, user) == [ANSWERS], (delay, user)
+    finally:
+        if survivor.process.poll() is None:
+            await asyncio.to_thread(survivor.terminate)
+        await store.close()
+        await fake.stop()
+        if settings.redis_url is not None:
+            delete_redis_keys(settings.redis_url, f"{DEFAULT_PREFIX}conv:slack:{TEAM}:dm:U{run}")
+            delete_redis_keys(settings.redis_url, f"{DEFAULT_PREFIX}event:slack:trigger{run}")
+
+
+async def to_the_last_question(cluster: Cluster, user: str) -> None:
+    url = cluster.urls[0]
+    await start(cluster, url, user)
+    for _ in range(len(ANSWERS) - 1):
+        await answer(cluster, url, user)
+
+
+async def last_click(cluster: Cluster, url: str, user: str) -> None:
+    found = open_question(cluster.fake.dm(user))
+    assert found is not None
+    with contextlib.suppress(aiohttp.ClientError):  # the replica may die under the request
+        await cluster.slack.click(url, user, found[1], f"answer:{ANSWERS[found[0]]}")
