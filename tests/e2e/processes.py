@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import socket
 import subprocess
@@ -11,7 +10,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from functools import partial
 from pathlib import Path
 
 STARTUP_SECONDS = 30
@@ -24,15 +22,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _limit_open_files(limit: int) -> None:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
-
-
 class ServerProcess:
     """One server process; `command` defaults to the installed console script's module."""
 
     def __init__(self, env: dict[str, str], command: list[str] | None = None,
-                 cwd: Path | None = None, open_files: int | None = None) -> None:
+                 cwd: Path | None = None) -> None:
         # A file, not a pipe: nobody reads a pipe while the server runs, and a full one would
         # block the server's logging mid-test.
         self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed when reaped)
@@ -42,8 +36,7 @@ class ServerProcess:
         full_env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.process = subprocess.Popen(
             command or [sys.executable, "-m", "bot.cli", "serve"], env=full_env, cwd=cwd,
-            stdout=self._log, stderr=subprocess.STDOUT, text=True,
-            preexec_fn=None if open_files is None else partial(_limit_open_files, open_files))
+            stdout=self._log, stderr=subprocess.STDOUT, text=True)
 
     def wait_healthy(self) -> float:
         """Seconds until /healthz answered 200; fails with the server's output otherwise."""

@@ -9,9 +9,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -234,26 +236,34 @@ class FreezableProxy:
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.frozen = False
+        self.thawed = asyncio.Event()
+        self.thawed.set()
         self.server: asyncio.Server | None = None
         self.port = 0
+        self.writers: list[asyncio.StreamWriter] = []
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = int(self.server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        for writer in self.writers:
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
         if self.server is not None:
             self.server.close()
+            await self.server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream_reader, upstream = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [writer, upstream]
 
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             with contextlib.suppress(OSError):
                 while data := await source.read(65536):
-                    while self.frozen:
-                        await asyncio.sleep(0.05)
+                    await self.thawed.wait()
                     sink.write(data)
                     await sink.drain()
             sink.close()
@@ -283,16 +293,16 @@ async def test_a_postgresql_that_stops_answering_is_told_to_the_user_and_counted
             found = open_question(fake.dm("U1"))
             assert found is not None
             before = REGISTRY.get_sample_value("osc_errors_total", {"kind": "store"}) or 0
-            proxy.frozen = True
+            proxy.thawed.clear()
             async with asyncio.timeout(60):
                 assert await bed.click("U1", found[1], "answer:fork") == 200
             assert ephemerals(fake)[-1] == NOT_SAVED
             assert REGISTRY.get_sample_value("osc_errors_total", {"kind": "store"}) == before + 1
-            proxy.frozen = False
+            proxy.thawed.set()
             await bed.click("U1", found[1], "answer:fork")  # the retry the notice asked for
             assert open_question(fake.dm("U1"))[0] == "confidential"
         finally:
-            proxy.frozen = False
+            proxy.thawed.set()
             await bed.stop()
             await proxy.stop()
 
@@ -353,8 +363,10 @@ async def test_a_silent_connection_and_a_trickling_one_are_closed(guarded) -> No
     assert await closed_by_server(silent_reader)
     assert await closed_by_server(slow_reader)
     dripping.cancel()
-    silent.close()
-    slow.close()
+    for writer in (silent, slow):
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
 
 async def test_connections_beyond_the_limit_are_refused_and_the_server_recovers(guarded) -> None:
@@ -368,6 +380,8 @@ async def test_connections_beyond_the_limit_are_refused_and_the_server_recovers(
         assert response.status == 200
     for _, writer in [*held, (extra_reader, extra)]:
         writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
 
 def test_silent_connections_past_the_file_limit_neither_lock_out_nor_flood_the_log(
@@ -376,12 +390,13 @@ def test_silent_connections_past_the_file_limit_neither_lock_out_nor_flood_the_l
         "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": "xoxb-T1-token",
         "SLACK_API_URL": "http://127.0.0.1:9/api/", "READ_TIMEOUT_SECONDS": "1",
         "MAX_CONNECTIONS": "30", "DATABASE_URL": f"sqlite:///{tmp_path / 'fd.db'}"},
-        open_files=64)
+        command=["prlimit", "--nofile=64", sys.executable, "-m", "bot.cli", "serve"])
     held: list[socket.socket] = []
     try:
         server.wait_healthy()
-        for _ in range(150):  # more than the server has descriptors for, held open
-            held.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+        # More than the server has descriptors for, held open.
+        held.extend(socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                    for _ in range(150))
         server.wait_healthy()  # answered while every one of them is still held here
     finally:
         for connection in held:
@@ -583,3 +598,28 @@ async def test_a_failed_turn_is_one_log_line(fake, tmp_path, own_redis, caplog) 
 
 
 _ = (json, datetime, UTC)
+
+
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+async def test_an_install_into_a_workspace_not_allowed_stores_nothing(fake, tmp_path) -> None:
+    from bot.crypto import generate_key  # noqa: PLC0415
+
+    settings = slack_settings(fake, tmp_path, slack_bot_token=None, slack_client_id="111.222",
+                              slack_client_secret="client-secret", encryption_key=generate_key(),
+                              allowed_workspaces="T1")
+    bed = SlackTestbed(fake, settings)
+    await bed.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{bed.url}/slack/install") as page:
+                state = re.search(r"state=([\w-]+)", await page.text())
+            assert state is not None
+            async with http.get(f"{bed.url}/slack/oauth_redirect",
+                                params={"code": "c0de", "state": state.group(1)},
+                                headers={"Cookie": f"slack-app-oauth-state={state.group(1)}"},
+                                ) as done:
+                assert done.status >= 400  # Slack's T2 is not in ALLOWED_WORKSPACES
+        assert bed.advisor is not None
+        assert await bed.advisor.store.get_records("slack.bot", "installations") == {}
+    finally:
+        await bed.stop()
