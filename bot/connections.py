@@ -3,8 +3,11 @@
 aiohttp closes idle keep-alive connections, but not one that never sends a request, or one that
 sends its headers a byte at a time: a few hundred of those hold every file descriptor. Each
 accepted connection is wrapped in a small protocol that counts it, refuses it beyond the limit,
-and closes it when no complete request has arrived within the read timeout. The `track`
-middleware tells the wrapper when a request is being handled, so a slow handler is never cut.
+and closes it when a request has not fully arrived within the read timeout, or when a new
+connection sends nothing for as long. A connection that has served a request may then idle for
+KEEPALIVE_SECONDS, longer than load balancers keep theirs (60 s is common): closing first would
+race with their next request. The `track` middleware tells the wrapper when a request is being
+handled, so a slow handler is never cut.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.observability import ERRORS
 
 log = logging.getLogger(__name__)
 
+KEEPALIVE_SECONDS = 75.0  # aiohttp's own default; above the usual load balancer's 60 s
 _OPEN: dict[asyncio.BaseTransport, _Guarded] = {}  # the wrapper of each connection open
 
 
@@ -31,6 +35,7 @@ class ConnectionGuard:
     def __init__(self, factory: Callable[[], asyncio.Protocol], *, limit: int,
                  timeout: float) -> None:
         self.factory, self.limit, self.timeout = factory, limit, timeout
+        self.keepalive = max(KEEPALIVE_SECONDS, timeout)
         self.open = 0
 
     def __call__(self) -> asyncio.Protocol:
@@ -47,6 +52,7 @@ class _Guarded(asyncio.Protocol):
         self.busy = 0  # requests being handled on this connection
         self.waiting_since: float | None = None  # first byte of a request not yet handled
         self.idle_since = time.monotonic()
+        self.served = False  # a request was answered: the connection is now a keep-alive one
         self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -92,8 +98,12 @@ class _Guarded(asyncio.Protocol):
         self.timer = asyncio.get_running_loop().call_later(self.guard.timeout / 4, self._check)
 
     def _check(self) -> None:
-        started = self.waiting_since if self.waiting_since is not None else self.idle_since
-        if self.busy == 0 and time.monotonic() - started > self.guard.timeout:
+        if self.waiting_since is not None:
+            started, limit = self.waiting_since, self.guard.timeout
+        else:
+            started = self.idle_since
+            limit = self.guard.keepalive if self.served else self.guard.timeout
+        if self.busy == 0 and time.monotonic() - started > limit:
             ERRORS.labels(kind="connection_timeout").inc()
             if self.transport is not None:
                 self.transport.abort()  # connection_lost follows and cancels nothing more
@@ -106,6 +116,7 @@ class _Guarded(asyncio.Protocol):
 
     def finished(self) -> None:
         self.busy -= 1
+        self.served = True
         self.idle_since = time.monotonic()
 
 

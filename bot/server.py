@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.advisor import Advisor
-from bot.connections import GuardedSite, quiet_loop_errors, track
+from bot.connections import KEEPALIVE_SECONDS, GuardedSite, quiet_loop_errors, track
 from bot.errors import StoreUnavailableError
 from bot.observability import ERRORS, metrics, observe
 
@@ -22,6 +22,7 @@ ADVISOR: web.AppKey[Advisor] = web.AppKey("advisor", Advisor)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background", set)
 TURN_LIMIT: web.AppKey[int] = web.AppKey("turn_limit", int)
 METRICS_URL: web.AppKey[str] = web.AppKey("metrics_url", str)
+BIND_HOST: web.AppKey[str] = web.AppKey("bind_host", str)
 DAILY: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("daily", list)
 SHUTDOWN_GRACE_SECONDS = 25
 DAY_SECONDS = 24 * 3600
@@ -35,8 +36,7 @@ def spawn(app: web.Application, work: Coroutine[Any, Any, None], name: str, *,
 
     At most TURN_LIMIT tasks run at once: beyond it the work is dropped and False returned, so
     the caller can say "busy, try again" (a `notice`) instead of queueing without limit.
-    Shutdown waits for
-these tasks, so SIGTERM never cuts a turn between its save and its reply.
+    Shutdown waits for these tasks, so SIGTERM never cuts a turn between its save and its reply.
     """
     limit = app.get(TURN_LIMIT, DEFAULT_TURN_LIMIT)
     if notice:  # a short "busy, try again" gets a little room beyond the turns' limit
@@ -151,16 +151,13 @@ async def _metrics_server(app: web.Application, *, port: int) -> AsyncIterator[N
     await runner.cleanup()
 
 
-BIND_HOST: web.AppKey[str] = web.AppKey("bind_host", str)
-
-
 def run(loop: asyncio.AbstractEventLoop, app: web.Application, host: str, port: int, *,
         max_connections: int, read_timeout: float, announce: Callable[[str], None]) -> None:
     """Serve until SIGTERM or SIGINT, then finish the requests and turns in flight.
 
-    Like aiohttp's run_app, but every connection goes through the ConnectionGuard, idle
-    keep-alive connections close after `read_timeout`, and a closed connection cancels its
-    handler. `announce` gets the URL listened on, once listening.
+    Like aiohttp's run_app, but every connection goes through the ConnectionGuard (requests
+    must arrive within `read_timeout`), and a closed connection cancels its handler.
+    `announce` gets the URL listened on, once listening.
     """
     try:
         loop.run_until_complete(_serve(app, host, port, max_connections=max_connections,
@@ -176,7 +173,7 @@ async def _serve(app: web.Application, host: str, port: int, *, max_connections:
     quiet_loop_errors(loop)
     app[BIND_HOST] = host
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=30,
-                           keepalive_timeout=read_timeout, handler_cancellation=True)
+                           keepalive_timeout=KEEPALIVE_SECONDS, handler_cancellation=True)
     await runner.setup()
     stop = asyncio.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
