@@ -31,8 +31,8 @@ class Settings(BaseSettings):
                           "anonymous Teams).")
     metrics_port: int | None = Field(
         None, ge=0, le=65535, description="Serve /metrics on this port instead of PORT.")
-    read_timeout_seconds: float = Field(  # noqa: E501
-        10, gt=0, description="A request (or a new connection's first one) must arrive within this.")
+    read_timeout_seconds: float = Field(
+        10, gt=0, description="A request (or a new connection's first) must arrive within this.")
     max_connections: int = Field(
         500, gt=0, description="Open connections beyond this are closed at once.")
     max_turns_in_flight: int = Field(
