@@ -14,7 +14,13 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.core.engine import Engine, InvalidAnswerError, MissingAnswerError
-from bot.core.outcomes import FLAG_TITLES, GOVERNANCE_TITLES, PATH_TITLES, Recommendation
+from bot.core.outcomes import (
+    FLAG_TITLES,
+    GOVERNANCE_TITLES,
+    PATH_TITLES,
+    Evidence,
+    Recommendation,
+)
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -38,7 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--answers", required=True, metavar="FILE",
                         help="JSON object of {question id: option id}; - for standard input")
     assess.add_argument("--format", choices=["json", "markdown", "text"], default="text")
+    assess.add_argument("--evidence", type=Path, metavar="FILE",
+                        help="a `scan --format json` report: its suggestions fill unanswered "
+                             "questions, and the recommendation lists the evidence it used")
+    assess.add_argument("--fail-on-blocking", action="store_true",
+                        help="with --evidence: exit 1 when a finding blocks the recommended path")
     assess.set_defaults(run=_assess)
+    _add_scan(commands)
     flow = commands.add_parser("flow", help="print the conversation's state diagram")
     flow.add_argument("--format", choices=["mermaid"], default="mermaid")
     flow.set_defaults(run=_flow)
@@ -178,6 +190,15 @@ def _assess(args: argparse.Namespace) -> int:
         isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
     ):
         return _fail("the answers file must be a JSON object of {question id: option id}")
+    report = None
+    if args.evidence is not None:
+        from bot.scan.evidence import EvidenceError, load_report, merge  # noqa: PLC0415
+
+        try:
+            report = load_report(args.evidence)
+        except EvidenceError as error:
+            return _fail(str(error))
+        answers, used = merge(answers, report.suggestions, engine.options)
     try:
         _, rec = engine.assess(answers)
     except InvalidAnswerError as error:
@@ -185,8 +206,12 @@ def _assess(args: argparse.Namespace) -> int:
     except MissingAnswerError as error:
         return _fail(f"missing answer for question '{error.question}' "
                      f"(options: {', '.join(engine.options[error.question])})")
+    if report is not None:
+        from bot.scan.evidence import with_evidence  # noqa: PLC0415
+
+        rec = with_evidence(rec, used)
     print(_FORMATS[args.format](rec))
-    return 0
+    return _blocking_exit(report, rec) if args.fail_on_blocking else 0
 
 
 def _fail(message: str) -> int:
@@ -206,13 +231,22 @@ def _as_markdown(rec: Recommendation) -> str:
         lines += [f"- {c.said}: {PATH_TITLES[c.path]}, "
                   f"{GOVERNANCE_TITLES[c.governance]}" for c in rec.what_would_change.all]
     lines += ["", "## Learn more", ""] + [f"- [{k.title}]({k.url})" for k in rec.learn_more]
+    if rec.evidence:
+        lines += ["", "## Evidence used", ""] + [f"- {_evidence_line(e)}" for e in rec.evidence]
     return "\n".join(lines)
+
+
+def _evidence_line(evidence: Evidence) -> str:
+    answer = evidence.answer if isinstance(evidence.answer, str) else ", ".join(evidence.answer)
+    return f"{evidence.question} = {answer} ({evidence.confidence:.0%}): {evidence.detail}"
 
 
 def _as_text(rec: Recommendation) -> str:
     lines = [rec.headline, "", "Why:"] + [f"  - {r.reason}" for r in rec.rationale]
     lines += ["", "Flags:"] + [f"  - {FLAG_TITLES[n.flag]}: {n.action}" for n in rec.flag_notes]
     lines += ["", "Next steps:"] + [f"  {i}. {s}" for i, s in enumerate(rec.next_steps, 1)]
+    if rec.evidence:
+        lines += ["", "Evidence used:"] + [f"  - {_evidence_line(e)}" for e in rec.evidence]
     return "\n".join(lines)
 
 
@@ -317,6 +351,33 @@ def _schema(_: argparse.Namespace) -> int:
     print(json.dumps({"answers": answers, "recommendation": Recommendation.model_json_schema()},
                      indent=2))
     return 0
+
+
+def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scan = commands.add_parser("scan", help="find licences, secrets, personal data and more in "
+                                            "a git checkout, and suggest answers")
+    scan.add_argument("path", type=Path, metavar="PATH", help="the top of a git checkout")
+    scan.add_argument("--format", choices=["json", "markdown", "text"], default="text")
+    scan.add_argument("--policy", type=Path, metavar="FILE",
+                      help="YAML: authorship (entities, contractors, partners) and "
+                           "internal_patterns")
+    scan.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    scan.add_argument("--fail-on", metavar="KINDS", default="",
+                      help="comma-separated: secrets, copyleft, personal_data, encryption, "
+                           "internal; exit 1 when any is found")
+    scan.set_defaults(run=_scan)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from bot.scan.cli import run_scan  # noqa: PLC0415  (the detectors load only for a scan)
+
+    return run_scan(args.path, args.format, args.policy, args.output, args.fail_on)
+
+
+def _blocking_exit(report: object, rec: Recommendation) -> int:
+    from bot.scan.cli import blocking_exit  # noqa: PLC0415
+
+    return blocking_exit(report, rec)
 
 
 if __name__ == "__main__":

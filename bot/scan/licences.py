@@ -1,0 +1,137 @@
+"""Licences: licence files identified by askalono's matcher against the SPDX licence texts,
+`SPDX-License-Identifier` headers parsed as SPDX expressions (license-expression), and copyleft
+classified by ScanCode's licence categories (shipped inside license-expression)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+import askalono
+from license_expression import ExpressionError, Licensing, get_license_index, get_spdx_licensing
+
+MIN_SCORE = 0.8
+"""askalono's own default threshold: below it the text is reported as unknown."""
+
+UNKNOWN = "LicenseRef-unknown"
+LICENCE_NAMES = re.compile(
+    r"^(licen[cs]e|copying|copyright|unlicen[cs]e|notice)([-._].*)?$|.*\.licen[cs]e$",
+    re.IGNORECASE)
+HEADER = re.compile(r"SPDX-License-Identifier:\s*([^\r\n*]*?)\s*(?:\*/|-->|#}|$)", re.MULTILINE)
+COPYRIGHT_LINE = re.compile(r"^\W*(copyright|\(c\)|©)", re.IGNORECASE)
+THIRD_PARTY_DIRS = frozenset({"vendor", "vendored", "third_party", "third-party", "thirdparty",
+                              "3rdparty", "external", "externals", "extern", "deps",
+                              "node_modules", "bower_components", "_vendor", "contrib"})
+NOT_TEXT = frozenset({".py", ".js", ".ts", ".go", ".rs", ".c", ".h", ".java", ".json", ".yml",
+                      ".yaml", ".toml", ".cfg", ".ini", ".sh"})
+
+Copyleft = Literal["strong", "weak", "network"]
+
+
+@dataclass(frozen=True)
+class LicenceHit:
+    """One licence statement in one file."""
+
+    expression: str
+    source: Literal["file", "header"]
+    line: int | None = None
+
+
+def is_licence_file(path: str) -> bool:
+    """LICENSE, LICENCE.md, COPYING.LESSER, NOTICE, foo.LICENSE... but no source files."""
+    name = PurePosixPath(path)
+    return bool(LICENCE_NAMES.match(name.name)) and name.suffix.lower() not in NOT_TEXT
+
+
+def is_third_party(path: str) -> bool:
+    """True for files under a vendoring directory (vendor/, third_party/, node_modules/...)."""
+    return any(part.lower() in THIRD_PARTY_DIRS for part in PurePosixPath(path).parts[:-1])
+
+
+def identify(text: str) -> str:
+    """The SPDX id of a licence text, or LicenseRef-unknown below askalono's threshold.
+    pyaskalono loads its licence store on every call (~0.2 s), so texts that differ only in
+    copyright lines and spacing (the same MIT file vendored twenty times) are matched once."""
+    return _identify_normalised(_normalise_text(text))
+
+
+def _normalise_text(text: str) -> str:
+    # askalono reads line structure, so lines stay; only their edges and copyright lines go
+    kept = (line.strip() for line in text.splitlines() if not COPYRIGHT_LINE.match(line))
+    return "\n".join(kept).strip()
+
+
+@lru_cache(maxsize=4096)
+def _identify_normalised(text: str) -> str:
+    if not text:
+        return UNKNOWN
+    match = askalono.identify(text)
+    return str(match.name) if match.score >= MIN_SCORE else UNKNOWN
+
+
+def find(path: str, text: str) -> list[LicenceHit]:
+    """The licence statements of one file: its text if it is a licence file, and its headers."""
+    hits = [LicenceHit(identify(text), "file")] if is_licence_file(path) else []
+    for match in HEADER.finditer(text, 0, 20_000):  # headers sit at the top
+        expression = normalise(match.group(1))
+        if expression is not None:
+            hits.append(LicenceHit(expression, "header", text.count("\n", 0, match.start()) + 1))
+    return hits
+
+
+@cache
+def _licensing() -> Licensing:
+    return get_spdx_licensing()
+
+
+def normalise(expression: str) -> str | None:
+    """The expression in SPDX form, or None when it does not parse (a header that is a pattern
+    in a regular expression or documentation, like this module's own)."""
+    try:
+        parsed = _licensing().parse(expression, validate=False, strict=False)
+    except ExpressionError:
+        return None
+    return None if parsed is None else str(parsed.render("{symbol.key}"))
+
+
+def licence_ids(expression: str) -> list[str]:
+    """Every licence and exception id in an expression."""
+    if expression == UNKNOWN:
+        return [UNKNOWN]
+    try:
+        return [str(key) for key in _licensing().license_keys(expression, unique=True)]
+    except ExpressionError:
+        return [expression]
+
+
+@cache
+def _categories() -> dict[str, str]:
+    index: list[dict[str, Any]] = get_license_index()
+    categories: dict[str, str] = {}
+    for entry in index:
+        keys = [entry.get("spdx_license_key"), *(entry.get("other_spdx_license_keys") or [])]
+        for key in keys:
+            if isinstance(key, str) and key:
+                categories.setdefault(key.lower(), str(entry.get("category")))
+    return categories
+
+
+def copyleft(expression: str) -> Copyleft | None:
+    """The strongest copyleft among the expression's licences, by ScanCode's categories:
+    `network` (AGPL: use over a network counts), `strong` (GPL, EUPL...), `weak` (LGPL, MPL,
+    EPL...), or None. An OR between licences does not lift it: which one applies is a choice
+    somebody still has to make and write down."""
+    found: set[Copyleft] = set()
+    for key in licence_ids(expression):
+        category = _categories().get(key.lower())
+        if key.upper().startswith("AGPL"):
+            found.add("network")
+        elif category == "Copyleft":
+            found.add("strong")
+        elif category == "Copyleft Limited" and not key.lower().endswith("exception"):
+            found.add("weak")
+    levels: tuple[Copyleft, ...] = ("network", "strong", "weak")
+    return next((level for level in levels if level in found), None)

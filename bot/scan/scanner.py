@@ -1,0 +1,158 @@
+"""One scan of a checkout: read every file of the working tree and every blob the history ever
+added, run the detectors, and gather their hits into findings. Reads only; nothing leaves the
+machine (git runs locally, the detectors hold their rules in the installed packages)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.scan import cryptography, documents, internal, licences, personal_data, repo, secrets
+from bot.scan.model import (
+    MAX_LOCATIONS,
+    AuthorDomain,
+    CryptoFinding,
+    InternalReference,
+    LicenceFinding,
+    Location,
+    PersonalDataFinding,
+    ScanReport,
+    SecretFinding,
+)
+from bot.scan.policy import ScanPolicy
+from bot.scan.suggest import suggest
+
+MAX_BYTES = 2_000_000  # larger files are data dumps or builds: too slow to read for what they hold
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as files and history blobs are read."""
+
+
+class _Findings:
+    """The hits so far, keyed by what they are, each with its locations."""
+
+    def __init__(self) -> None:
+        self.licences: dict[tuple[str, str, bool], list[Location]] = defaultdict(list)
+        self.secrets: dict[str, list[Location]] = defaultdict(list)
+        self.personal: dict[str, list[tuple[Location, int]]] = defaultdict(list)
+        self.crypto: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
+        self.internal: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
+
+    def read_file(self, path: str, text: str, hosts: re.Pattern[str]) -> None:
+        for hit in licences.find(path, text):
+            where = (hit.expression, hit.source, licences.is_third_party(path))
+            self.licences[where].append(Location(path=path, line=hit.line))
+        for secret in secrets.find(text):
+            self.secrets[secret.kind].append(Location(path=path, line=secret.line))
+        if personal_data.is_data_file(path):
+            for kind, count in personal_data.count(text).items():
+                self.personal[kind].append((Location(path=path), count))
+        for (kind, what), count in cryptography.find(text).items():
+            self.crypto[(kind, what)].append((Location(path=path), count))
+        for key, count in internal.find(path, text, hosts).items():
+            self.internal[key].append((Location(path=path), count))
+
+    def read_blob(self, path: str, commit: str, text: str) -> None:
+        for secret in secrets.find(text):
+            self.secrets[secret.kind].append(Location(path=path, line=secret.line, commit=commit))
+
+
+def scan(root: Path, policy: ScanPolicy, progress: Progress | None = None) -> ScanReport:
+    """Scan the checkout at `root` (its top directory) and suggest answers from what it holds."""
+    repo.check_checkout(root)
+    files = repo.working_files(root)
+    at_head = repo.head_blobs(root)
+    history = repo.history(root)
+    head_ids = set(at_head.values())
+    old_blobs = [blob for blob in history.added if blob not in head_ids]
+    total, done = len(files) + len(old_blobs), 0
+    findings = _Findings()
+    hosts = internal.host_pattern(policy.host_patterns)
+    for path in files:
+        text = _text((root / path).read_bytes()) if (root / path).stat().st_size <= MAX_BYTES \
+            else None
+        if text is not None:
+            findings.read_file(path, text, hosts)
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done, total)
+    for blob, content in repo.read_blobs(root, old_blobs):
+        text = _text(content) if len(content) <= MAX_BYTES else None
+        if text is not None:
+            commit, path = history.added[blob]
+            findings.read_blob(path, commit, text)
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(total, total)
+    report = ScanReport(
+        root=str(root), head=repo.head(root), files=len(files), commits=history.commits,
+        history_blobs=len(old_blobs),
+        licences=_licence_findings(findings),
+        secrets=_secret_findings(findings, at_head, history.added),
+        personal_data=[PersonalDataFinding(kind=kind, count=sum(n for _, n in places),
+                                           locations=_first([loc for loc, _ in places]))
+                       for kind, places in sorted(findings.personal.items())],
+        cryptography=[CryptoFinding(kind=kind, what=what,
+                                    count=sum(n for _, n in places),
+                                    locations=_first([loc for loc, _ in places]))
+                      for (kind, what), places in sorted(findings.crypto.items())],
+        authors=_authors(history.author_domains, policy),
+        internal_references=[InternalReference(kind=kind, target=target,
+                                               count=sum(n for _, n in places),
+                                               locations=_first([loc for loc, _ in places]))
+                             for (kind, target), places in sorted(findings.internal.items())],
+        documents=documents.find(files),
+    )
+    return report.model_copy(update={"suggestions": suggest(report)})
+
+
+def _text(content: bytes) -> str | None:
+    """The text of a file, or None for a binary one (a NUL byte early, as git decides)."""
+    if b"\0" in content[:8000]:
+        return None
+    return content.decode("utf-8", "replace")
+
+
+def _first(locations: list[Location]) -> list[Location]:
+    return sorted(locations, key=lambda loc: (loc.commit is not None, loc.path,
+                                              loc.line or 0))[:MAX_LOCATIONS]
+
+
+def _licence_findings(findings: _Findings) -> list[LicenceFinding]:
+    return [
+        LicenceFinding(expression=expression, source=source,
+                       copyleft=licences.copyleft(expression), third_party=third_party,
+                       count=len(places), locations=_first(places))
+        for (expression, source, third_party), places in sorted(findings.licences.items())
+    ]
+
+
+def _secret_findings(findings: _Findings, at_head: dict[str, str],
+                     added: dict[str, tuple[str, str]]) -> list[SecretFinding]:
+    """A working-tree hit in a committed file is in the history too: its location gains the
+    commit that added that version. A hit only in old blobs at a path where the working tree
+    has none of that kind is a removed secret, still in the history."""
+    result = []
+    for kind, places in sorted(findings.secrets.items()):
+        current = {loc.path for loc in places if loc.commit is None}
+        located = [loc if loc.commit is not None or at_head.get(loc.path) not in added
+                   else loc.model_copy(update={"commit": added[at_head[loc.path]][0]})
+                   for loc in places]
+        in_history = any(loc.commit is not None for loc in located)
+        removed = any(loc.path not in current for loc in places if loc.commit is not None)
+        result.append(SecretFinding(kind=kind, in_working_tree=bool(current),
+                                    in_history=in_history, removed=removed,
+                                    count=len(located), locations=_first(located)))
+    return result
+
+
+def _authors(domains: dict[str, int], policy: ScanPolicy) -> list[AuthorDomain]:
+    result = []
+    for domain, commits in sorted(domains.items(), key=lambda item: (-item[1], item[0])):
+        role, entity = policy.role_of(domain)
+        result.append(AuthorDomain(domain=domain, commits=commits, role=role,
+                                   entity=entity))
+    return result
