@@ -200,7 +200,7 @@ def _assess(args: argparse.Namespace) -> int:
             return _fail(str(error))
         answers, used = merge(answers, report.suggestions, engine.options)
     try:
-        _, rec = engine.assess(answers)
+        asked, rec = engine.assess(answers)
     except InvalidAnswerError as error:
         return _fail(str(error))
     except MissingAnswerError as error:
@@ -209,7 +209,7 @@ def _assess(args: argparse.Namespace) -> int:
     if report is not None:
         from bot.scan.evidence import with_evidence  # noqa: PLC0415
 
-        rec = with_evidence(rec, used)
+        rec = with_evidence(rec, used, asked)
     print(_FORMATS[args.format](rec))
     return _blocking_exit(report, rec) if args.fail_on_blocking else 0
 

@@ -81,6 +81,8 @@ def _as_list(answer: AnswerValue) -> list[str]:
     return list(answer) if isinstance(answer, list) else [answer]
 
 
-def with_evidence(rec: Recommendation, used: list[Evidence]) -> Recommendation:
-    """The recommendation listing the evidence it used (kept outside the pure core's rules)."""
-    return rec.model_copy(update={"evidence": [*rec.evidence, *used]})
+def with_evidence(rec: Recommendation, used: list[Evidence], asked: list[str]) -> Recommendation:
+    """The recommendation listing the evidence it used: evidence for a question the flow asked
+    on this walk (kept outside the pure core's rules)."""
+    relevant = [item for item in used if item.question in asked]
+    return rec.model_copy(update={"evidence": [*rec.evidence, *relevant]})

@@ -1,0 +1,129 @@
+"""Each detector on small corpora: what it finds, what it must leave alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.scan import cryptography, documents, internal, licences, personal_data, secrets
+from bot.scan.policy import PolicyError, ScanPolicy, load_policy
+from tests.scan.corpus import LOOK_ALIKES, MIT, planted_secrets
+
+GPL_HEADER = "# SPDX-License-Identifier: GPL-2.0-or-later\nprint('hi')\n"
+
+
+@pytest.mark.parametrize(("kind", "line"), sorted(planted_secrets().items()))
+def test_every_planted_credential_is_found_by_kind_and_line(kind: str, line: str) -> None:
+    hits = secrets.find("first line\n" + line + "\n")
+    assert [(hit.kind, hit.line) for hit in hits] == [(kind, 2)]
+
+
+@pytest.mark.parametrize("line", LOOK_ALIKES)
+def test_look_alikes_of_credentials_are_not_reported(line: str) -> None:
+    assert secrets.find(line + "\n") == []
+
+
+def test_a_secret_hit_holds_its_kind_and_line_but_never_its_value() -> None:
+    (hit,) = secrets.find(planted_secrets()["GitHub Token"])
+    assert set(vars(hit)) == {"kind", "line"}
+
+
+def test_a_licence_file_is_identified_despite_its_copyright_line() -> None:
+    text = MIT.format(year=2024, holder="Parser Authors")
+    assert licences.find("vendor/parser/LICENSE", text) == [licences.LicenceHit("MIT", "file")]
+
+
+def test_an_unrecognised_licence_text_is_unknown_not_guessed() -> None:
+    assert licences.identify("You may use this if you buy me a coffee.") == licences.UNKNOWN
+
+
+def test_spdx_headers_are_parsed_into_normalised_expressions() -> None:
+    text = "/* SPDX-License-Identifier: apache-2.0 OR mit */\nint x;\n"
+    assert licences.find("src/x.c", text) == [licences.LicenceHit("Apache-2.0 OR MIT", "header", 1)]
+
+
+def test_a_header_that_does_not_parse_is_ignored() -> None:
+    assert licences.find("doc.md", "SPDX-License-Identifier: (((\n") == []
+
+
+@pytest.mark.parametrize(("expression", "level"), [
+    ("GPL-3.0-only", "strong"), ("GPL-2.0-or-later WITH Classpath-exception-2.0", "strong"),
+    ("AGPL-3.0-or-later", "network"), ("LGPL-2.1-only", "weak"), ("MPL-2.0", "weak"),
+    ("EPL-2.0", "weak"), ("MIT", None), ("Apache-2.0 OR MIT", None),
+    ("MIT OR GPL-3.0-only", "strong"), (licences.UNKNOWN, None),
+])
+def test_copyleft_follows_scancode_categories(expression: str, level: str | None) -> None:
+    assert licences.copyleft(expression) == level
+
+
+@pytest.mark.parametrize(("path", "third_party"), [
+    ("vendor/parser/LICENSE", True), ("src/third_party/x/y.c", True),
+    ("node_modules/a/index.js", True), ("LICENSE", False), ("src/vendor.py", False),
+])
+def test_vendored_code_is_recognised_by_its_folder(path: str, third_party: bool) -> None:
+    assert licences.is_third_party(path) is third_party
+
+
+def test_personal_data_is_counted_by_kind_with_check_digits() -> None:
+    text = ("name,email,phone,iban,ssn\n"
+            "Ann,ann.smith@gmail.com,+49 30 1234567,GB82 WEST 1234 5698 7654 32,536-90-4399\n"
+            "Bob,bob@example.com,12345,GB82WEST12345698765433,000-00-0000\n")
+    assert personal_data.count(text) == {"email": 1, "phone": 1, "iban": 1, "national_id": 1}
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("tests/fixtures/users.py", True), ("data/customers.csv", True), ("seed.sql", True),
+    ("src/app.py", False), ("package-lock.json", False),
+])
+def test_only_fixtures_and_data_files_are_read_for_personal_data(path: str, data: bool) -> None:
+    assert personal_data.is_data_file(path) is data
+
+
+def test_cryptography_uses_and_implementations_are_told_apart() -> None:
+    text = ("from cryptography.hazmat.primitives.ciphers import Cipher\nimport hashlib\n"
+            "SBOX = [0x63, 0x7c, 0x77, 0x7b, 0xf2, 0x6b]\n")
+    found = cryptography.find(text)
+    assert set(found) == {("use", "Python cryptography / PyCryptodome / PyNaCl / pyOpenSSL"),
+                          ("implementation", "AES S-box")}
+
+
+def test_hashing_alone_is_not_reported_as_cryptography() -> None:
+    assert cryptography.find("import hashlib\nhashlib.sha256(b'x')\n") == {}
+
+
+def test_internal_hosts_addresses_and_registries_are_found() -> None:
+    hosts = internal.host_pattern(ScanPolicy(internal_patterns=["*.acme.net"]).host_patterns)
+    code = ('API = "https://billing.corp/api"\nlocal = threading.local()\n'
+            "from pkg.internal import thing\nDB = '10.20.30.40'\nPUBLIC = '8.8.8.8'\n"
+            "wiki: https://wiki.acme.net/page\n")
+    assert internal.find("app.py", code, hosts) == {
+        ("host", "billing.corp"): 1, ("address", "10.20.30.40"): 1, ("host", "wiki.acme.net"): 1}
+    pip = ("[global]\nindex-url = https://artifactory.acme.com/api/pypi/simple\n"
+           "extra-index-url = https://pypi.org/simple\n")
+    assert internal.find("pip.conf", pip, hosts) == {("registry", "artifactory.acme.com"): 1}
+
+
+def test_base_documents_are_found_where_github_looks_and_missing_ones_named() -> None:
+    found = documents.find(["README.md", ".github/CODEOWNERS", "docs/SECURITY.md",
+                            "src/CONTRIBUTING.md"])
+    assert {d.name: d.path for d in found} == {
+        "README": "README.md", "LICENSE": None, "CONTRIBUTING": None, "CODE_OF_CONDUCT": None,
+        "SECURITY": "docs/SECURITY.md", "CODEOWNERS": ".github/CODEOWNERS"}
+
+
+def test_the_policy_maps_author_domains_and_their_subdomains() -> None:
+    policy = ScanPolicy.model_validate({"authorship": {
+        "entities": {"Acme GmbH": ["acme.de"], "Acme Inc": ["acme.com"]},
+        "contractors": ["devshop.io"], "partners": ["partner.org"]}})
+    assert policy.role_of("eu.acme.de") == ("entity", "Acme GmbH")
+    assert policy.role_of("DEVSHOP.IO") == ("contractor", None)
+    assert policy.role_of("partner.org") == ("partner", None)
+    assert policy.role_of("gmail.com") == ("unknown", None)
+
+
+def test_a_policy_with_an_unknown_key_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("authorship:\n  entitys: {}\n")
+    with pytest.raises(PolicyError, match="entitys"):
+        load_policy(path)
