@@ -34,12 +34,12 @@ SOFTWARE.
 
 
 def _random(rng: random.Random, alphabet: str, length: int) -> str:
-    return "".join(rng.choice(alphabet) for _ in range(length))  # noqa: S311 (made-up test data)
+    return "".join(rng.choice(alphabet) for _ in range(length))
 
 
 def planted_secrets(seed: int = 7) -> dict[str, str]:
     """detect-secrets kind -> a line holding a freshly made credential of that kind."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (made-up test data, reproducible)
     alnum = string.ascii_letters + string.digits
     upper = string.ascii_uppercase + string.digits
     hexa = "0123456789abcdef"
@@ -89,7 +89,8 @@ def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     fixed = {"GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE":
              "2026-01-01T00:00:00Z", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(root),
              "PATH": "/usr/bin:/bin:/usr/local/bin"}
-    return subprocess.run(["git",  # noqa: S607 (git from PATH, as users run it) "-C", str(root), *args], check=True, capture_output=True,
+    command = ["git", "-C", str(root), *args]
+    return subprocess.run(command, check=True, capture_output=True,
                           text=True, env={**fixed, **(env or {})}).stdout
 
 
