@@ -362,6 +362,8 @@ def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                       help="YAML: authorship (entities, contractors, partners) and "
                            "internal_patterns")
     scan.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    scan.add_argument("--summary", type=Path, metavar="FILE",
+                      help="also append the Markdown report here (e.g. $GITHUB_STEP_SUMMARY)")
     scan.add_argument("--fail-on", metavar="KINDS", default="",
                       help="comma-separated: secrets, copyleft, personal_data, encryption, "
                            "internal; exit 1 when any is found")
@@ -371,7 +373,7 @@ def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def _scan(args: argparse.Namespace) -> int:
     from bot.scan.cli import run_scan  # noqa: PLC0415  (the detectors load only for a scan)
 
-    return run_scan(args.path, args.format, args.policy, args.output, args.fail_on)
+    return run_scan(args.path, args.format, args.policy, args.output, args.fail_on, args.summary)
 
 
 def _blocking_exit(report: object, rec: Recommendation) -> int:

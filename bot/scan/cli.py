@@ -25,7 +25,7 @@ def _fail(message: str) -> int:
 
 
 def run_scan(path: Path, output_format: str, policy_file: Path | None, output: Path | None,
-             fail_on: str) -> int:
+             fail_on: str, summary: Path | None = None) -> int:
     """Scan, print or write the report, and exit 1 when a kind in `fail_on` was found."""
     kinds = [kind.strip() for kind in fail_on.split(",") if kind.strip()]
     unknown = [kind for kind in kinds if kind not in KINDS]
@@ -37,6 +37,9 @@ def run_scan(path: Path, output_format: str, policy_file: Path | None, output: P
     except (PolicyError, RepositoryError) as error:
         return _fail(str(error))
     text = FORMATS[output_format](report)
+    if summary is not None:
+        with summary.open("a", encoding="utf-8") as written:
+            written.write(FORMATS["markdown"](report) + "\n\n")
     if output is not None:
         output.write_text(text + "\n", "utf-8")
     else:
