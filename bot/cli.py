@@ -373,7 +373,8 @@ def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def _scan(args: argparse.Namespace) -> int:
     from bot.scan.cli import run_scan  # noqa: PLC0415  (the detectors load only for a scan)
 
-    return run_scan(args.path, args.format, args.policy, args.output, args.fail_on, args.summary)
+    return run_scan(args.path, output_format=args.format, policy_file=args.policy,
+                    output=args.output, fail_on=args.fail_on, summary=args.summary)
 
 
 def _blocking_exit(report: object, rec: Recommendation) -> int:

@@ -24,8 +24,8 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def run_scan(path: Path, output_format: str, policy_file: Path | None, output: Path | None,
-             fail_on: str, summary: Path | None = None) -> int:
+def run_scan(path: Path, *, output_format: str, policy_file: Path | None,
+             output: Path | None, fail_on: str, summary: Path | None) -> int:
     """Scan, print or write the report, and exit 1 when a kind in `fail_on` was found."""
     kinds = [kind.strip() for kind in fail_on.split(",") if kind.strip()]
     unknown = [kind for kind in kinds if kind not in KINDS]
