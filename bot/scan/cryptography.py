@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from bot.scan.batch import Batch
+
 USES: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern, re.MULTILINE) for name, pattern in {
         "Python cryptography / PyCryptodome / PyNaCl / pyOpenSSL":
@@ -38,10 +40,15 @@ IMPLEMENTATIONS: dict[str, re.Pattern[str]] = {
 
 def find(text: str) -> Counter[tuple[str, str]]:
     """({'use' or 'implementation'}, what) -> number of places in the text."""
-    found: Counter[tuple[str, str]] = Counter()
+    return Counter({(kind, what): count for (_, kind, what), count in
+                    find_in(Batch([text])).items()})
+
+
+def find_in(batch: Batch) -> Counter[tuple[int, str, str]]:
+    """(text index, 'use' or 'implementation', what) -> number of places, for a batch."""
+    found: Counter[tuple[int, str, str]] = Counter()
     for kind, table in (("use", USES), ("implementation", IMPLEMENTATIONS)):
         for name, pattern in table.items():
-            hits = sum(1 for _ in pattern.finditer(text))
-            if hits:
-                found[(kind, name)] = hits
+            for match in pattern.finditer(batch.text):
+                found[(batch.index_of(match.start()), kind, name)] += 1
     return found

@@ -13,6 +13,8 @@ from typing import Any, Literal
 import askalono
 from license_expression import ExpressionError, Licensing, get_license_index, get_spdx_licensing
 
+from bot.scan.batch import Batch
+
 MIN_SCORE = 0.8
 """askalono's own default threshold: below it the text is reported as unknown."""
 
@@ -75,10 +77,17 @@ def _identify_normalised(text: str) -> str:
 def find(path: str, text: str) -> list[LicenceHit]:
     """The licence statements of one file: its text if it is a licence file, and its headers."""
     hits = [LicenceHit(identify(text), "file")] if is_licence_file(path) else []
-    for match in HEADER.finditer(text, 0, 20_000):  # headers sit at the top
+    return hits + [hit for _, hit in headers_in(Batch([text]))]
+
+
+def headers_in(batch: Batch) -> list[tuple[int, LicenceHit]]:
+    """(text index, hit) for every SPDX-License-Identifier header in a batch of texts."""
+    hits = []
+    for match in HEADER.finditer(batch.text):
         expression = normalise(match.group(1))
         if expression is not None:
-            hits.append(LicenceHit(expression, "header", text.count("\n", 0, match.start()) + 1))
+            index, line, _ = batch.locate(match.start())
+            hits.append((index, LicenceHit(expression, "header", line)))
     return hits
 
 
@@ -87,6 +96,7 @@ def _licensing() -> Licensing:
     return get_spdx_licensing()
 
 
+@lru_cache(maxsize=4096)
 def normalise(expression: str) -> str | None:
     """The expression in SPDX form, or None when it does not parse (a header that is a pattern
     in a regular expression or documentation, like this module's own)."""

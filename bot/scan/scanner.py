@@ -4,12 +4,13 @@ machine (git runs locally, the detectors hold their rules in the installed packa
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from bot.scan import cryptography, documents, internal, licences, personal_data, repo, secrets
+from bot.scan.batch import Batch
 from bot.scan.model import (
     MAX_LOCATIONS,
     AuthorDomain,
@@ -25,37 +26,84 @@ from bot.scan.policy import ScanPolicy
 from bot.scan.suggest import suggest
 
 MAX_BYTES = 2_000_000  # larger files are data dumps or builds: too slow to read for what they hold
+T = TypeVar("T")
 Progress = Callable[[int, int], None]
 """Called with (done, total) as files and history blobs are read."""
+
+
+BATCH_CHARS = 1_000_000
 
 
 class _Findings:
     """The hits so far, keyed by what they are, each with its locations."""
 
-    def __init__(self) -> None:
+    def __init__(self, hosts: internal.Hosts) -> None:
+        self.hosts = hosts
         self.licences: dict[tuple[str, str, bool], list[Location]] = defaultdict(list)
         self.secrets: dict[str, list[Location]] = defaultdict(list)
         self.personal: dict[str, list[tuple[Location, int]]] = defaultdict(list)
         self.crypto: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
         self.internal: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
 
-    def read_file(self, path: str, text: str, hosts: re.Pattern[str]) -> None:
-        for hit in licences.find(path, text):
-            where = (hit.expression, hit.source, licences.is_third_party(path))
-            self.licences[where].append(Location(path=path, line=hit.line))
-        for secret in secrets.find(text):
-            self.secrets[secret.kind].append(Location(path=path, line=secret.line))
-        if personal_data.is_data_file(path):
-            for kind, count in personal_data.count(text).items():
-                self.personal[kind].append((Location(path=path), count))
-        for (kind, what), count in cryptography.find(text).items():
-            self.crypto[(kind, what)].append((Location(path=path), count))
-        for key, count in internal.find(path, text, hosts).items():
-            self.internal[key].append((Location(path=path), count))
+    def read_files(self, paths: list[str], texts: list[str]) -> None:
+        """Every detector over a batch of working-tree files."""
+        batch = Batch(texts)
+        for index, hit in licences.headers_in(batch):
+            where = (hit.expression, hit.source, licences.is_third_party(paths[index]))
+            self.licences[where].append(Location(path=paths[index], line=hit.line))
+        for index, secret in secrets.find_in(batch):
+            self.secrets[secret.kind].append(Location(path=paths[index], line=secret.line))
+        for (index, kind, what), count in cryptography.find_in(batch).items():
+            self.crypto[(kind, what)].append((Location(path=paths[index]), count))
+        for (index, kind, target), count in internal.find_in(batch, paths, self.hosts).items():
+            self.internal[(kind, target)].append((Location(path=paths[index]), count))
+        for path, text in zip(paths, texts, strict=True):
+            if licences.is_licence_file(path):
+                where = (licences.identify(text), "file", licences.is_third_party(path))
+                self.licences[where].append(Location(path=path))
+            if personal_data.is_data_file(path):
+                for kind, count in personal_data.count(text).items():
+                    self.personal[kind].append((Location(path=path), count))
 
-    def read_blob(self, path: str, commit: str, text: str) -> None:
-        for secret in secrets.find(text):
+    def read_blobs(self, places: list[tuple[str, str]], texts: list[str]) -> None:
+        """Secrets in a batch of older file versions, each at its (commit, path)."""
+        for index, secret in secrets.find_in(Batch(texts)):
+            commit, path = places[index]
             self.secrets[secret.kind].append(Location(path=path, line=secret.line, commit=commit))
+
+
+def _batches(items: Iterator[tuple[T, str | None]]) -> Iterator[tuple[list[T], list[str], int]]:
+    """(keys, texts, items read) of about BATCH_CHARS each; binary and huge files are skipped
+    but counted, so progress moves."""
+    keys: list[T] = []
+    texts: list[str] = []
+    size = read = 0
+    for key, text in items:
+        read += 1
+        if text is not None:
+            keys.append(key)
+            texts.append(text)
+            size += len(text)
+        if size >= BATCH_CHARS:
+            yield keys, texts, read
+            keys, texts, size, read = [], [], 0, 0
+    yield keys, texts, read
+
+
+def _working_texts(root: Path, files: list[str]) -> Iterator[tuple[str, str | None]]:
+    for path in files:
+        with (root / path).open("rb") as handle:
+            content = handle.read(MAX_BYTES + 1)
+        yield path, _text(content) if len(content) <= MAX_BYTES else None
+
+
+Place = tuple[str, str]  # (commit, path)
+
+
+def _history_texts(root: Path, blobs: list[str],
+                   added: dict[str, Place]) -> Iterator[tuple[Place, str | None]]:
+    for blob, content in repo.read_blobs(root, blobs):
+        yield added[blob], _text(content) if len(content) <= MAX_BYTES else None
 
 
 def scan(root: Path, policy: ScanPolicy, progress: Progress | None = None) -> ScanReport:
@@ -67,26 +115,17 @@ def scan(root: Path, policy: ScanPolicy, progress: Progress | None = None) -> Sc
     head_ids = set(at_head.values())
     old_blobs = [blob for blob in history.added if blob not in head_ids]
     total, done = len(files) + len(old_blobs), 0
-    findings = _Findings()
-    hosts = internal.host_pattern(policy.host_patterns)
-    for path in files:
-        text = _text((root / path).read_bytes()) if (root / path).stat().st_size <= MAX_BYTES \
-            else None
-        if text is not None:
-            findings.read_file(path, text, hosts)
-        done += 1
-        if progress is not None and done % 200 == 0:
+    findings = _Findings(internal.host_pattern(policy.host_patterns))
+    for paths, texts, read in _batches(_working_texts(root, files)):
+        findings.read_files(paths, texts)
+        done += read
+        if progress is not None:
             progress(done, total)
-    for blob, content in repo.read_blobs(root, old_blobs):
-        text = _text(content) if len(content) <= MAX_BYTES else None
-        if text is not None:
-            commit, path = history.added[blob]
-            findings.read_blob(path, commit, text)
-        done += 1
-        if progress is not None and done % 200 == 0:
+    for places, texts, read in _batches(_history_texts(root, old_blobs, history.added)):
+        findings.read_blobs(places, texts)
+        done += read
+        if progress is not None:
             progress(done, total)
-    if progress is not None:
-        progress(total, total)
     report = ScanReport(
         root=str(root), head=repo.head(root), files=len(files), commits=history.commits,
         history_blobs=len(old_blobs),

@@ -5,7 +5,6 @@ for a local test server) dropped. Only the kind and the line are kept, never the
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -13,6 +12,8 @@ from typing import Any
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.filters.heuristic import is_sequential_string, is_templated_secret
 from detect_secrets.plugins.base import RegexBasedDetector
+
+from bot.scan.batch import Batch, Lines
 
 NOT_CREDENTIALS = frozenset({"Public IP (ipv4)"})
 """detect-secrets rules that find something other than a credential."""
@@ -24,8 +25,10 @@ PLACEHOLDER_WORDS = frozenset({"password", "passwd", "pass", "secret", "pwd", "t
 LOCAL_HOSTS = re.compile(r"@(localhost|127\.0\.0\.1|\[::1\]|[\w.-]*example\.(com|org|net))\b")
 KEYWORD_RULES = frozenset({"Cloudant Credentials", "IBM Cloud IAM Key", "IBM COS HMAC Credentials",
                            "SoftLayer Credentials"})
-KEYWORD = re.compile(r"key|pwd|pw|pass|token|secret|softlayer", re.IGNORECASE)
-NEWLINE = re.compile(r"\n")
+KEYWORD = re.compile(r"key|pwd|pw|pass|token|secret|softlayer")
+KEYWORD_ANY_CASE = re.compile(KEYWORD.pattern, re.IGNORECASE)
+TRIGGERS = {"Artifactory Credentials": re.compile(r"AKC|AP[\dA-F]")}
+"""Literals a rule cannot match without: its slow patterns run only on the lines holding one."""
 MIN_DISTINCT = 6  # a token made of fewer different characters is a pattern, not a key
 MIN_LENGTH = 20  # every credential format these rules know is longer; shorter ones are test data
 USER_PASSWORD = re.compile(r"//([^:/@\s]+):([^@\s]+)@")
@@ -50,47 +53,33 @@ def detectors() -> list[RegexBasedDetector]:
 
 
 def find(text: str) -> list[SecretHit]:
-    """Every credential in one text. Each rule's patterns run over the whole text (in C, fast);
-    the rules that need a keyword (`cloudant_password = ...`) run only over the lines that hold
-    one, since their leading look-behinds are slow on long texts and cannot match elsewhere."""
-    whole = _Text(text)
-    keyword: _Text | None = None
-    hits: dict[tuple[str, int], SecretHit] = {}
+    """Every credential in one text."""
+    return [hit for _, hit in find_in(Batch([text]))]
+
+
+def find_in(batch: Batch) -> list[tuple[int, SecretHit]]:
+    """(text index, hit) for every credential in a batch of texts. Each rule's patterns run
+    over the whole batch; the rules that need a keyword (`cloudant_password = ...`) run only
+    over the lines that hold one, since their leading look-behinds are slow on long texts and
+    cannot match elsewhere."""
+    keyword_lines: Lines | None = None
+    hits: dict[tuple[int, str, int], SecretHit] = {}
     for detector in detectors():
-        source = whole
+        lines = None
         if detector.secret_type in KEYWORD_RULES:
-            keyword = keyword or whole.keyword_lines()
-            source = keyword
+            keyword_lines = keyword_lines or batch.lines_with(KEYWORD, KEYWORD_ANY_CASE)
+            lines = keyword_lines
+        elif detector.secret_type in TRIGGERS:
+            trigger = TRIGGERS[detector.secret_type]
+            lines = Lines(batch, [m.start() for m in trigger.finditer(batch.text)])
         for pattern in detector.denylist:
-            for match in pattern.finditer(source.text):
-                number, line = source.line_of(match.start())
+            for match in pattern.finditer(batch.text if lines is None else lines.text):
+                offset = match.start() if lines is None else lines.original(match.start())
+                index, number, line = batch.locate(offset)
                 if not _is_fake(match, line):
-                    hits[(detector.secret_type, number)] = SecretHit(detector.secret_type, number)
-    return sorted(hits.values(), key=lambda hit: (hit.line, hit.kind))
-
-
-class _Text:
-    """A text with its line starts, so a match finds its line by bisection."""
-
-    def __init__(self, text: str, numbers: list[int] | None = None) -> None:
-        self.text = text
-        self.starts = [0, *(m.end() for m in NEWLINE.finditer(text))]
-        self.numbers = numbers  # the original line numbers, for a text of selected lines
-
-    def line_of(self, offset: int) -> tuple[int, str]:
-        index = bisect_right(self.starts, offset) - 1
-        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.text)
-        number = self.numbers[index] if self.numbers is not None else index + 1
-        return number, self.text[self.starts[index]: end]
-
-    def keyword_lines(self) -> _Text:
-        numbers: list[int] = []
-        for match in KEYWORD.finditer(self.text):
-            number = bisect_right(self.starts, match.start())
-            if not numbers or numbers[-1] != number:
-                numbers.append(number)
-        lines = [self.line_of(self.starts[number - 1])[1] for number in numbers]
-        return _Text("\n".join(lines), numbers)
+                    hit = SecretHit(detector.secret_type, number)
+                    hits[(index, hit.kind, number)] = hit
+    return [(index, hit) for (index, _, _), hit in sorted(hits.items())]
 
 
 def _is_fake(match: re.Match[str], line: str) -> bool:

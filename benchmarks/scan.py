@@ -1,0 +1,338 @@
+"""Figures for `opensource-check scan`: licence identification beside ScanCode Toolkit, secrets
+recall and look-alikes, and the time and memory of a scan of a large generated repository beside
+detect-secrets' own time on the same repository.
+
+Run from the repository root: python -m benchmarks.scan [--quick] [--spdx-texts DIR]
+[--scancode-python PATH] [--files N --commits N] [--only licences|secrets|speed]
+
+- Licences: our identification (askalono for texts, license-expression for headers) against
+  ScanCode's `detected_license_expression_spdx` on (1) the SPDX licence list texts: the
+  `licenses/` folder of the npm package spdx-license-list (`npm pack spdx-license-list`), or,
+  without --spdx-texts, ScanCode's own copies of the texts that have an SPDX id (said in the
+  output); (2) real licence files: the LICENSE and COPYING files of the installed Python
+  packages and of /usr/share/common-licenses; (3) edited copies of common licences: a
+  copyright header, rewrapped lines, a changed word, a Markdown title. Prints the agreement and
+  every disagreement. ScanCode runs in --scancode-python (default: $SCANCODE_PYTHON, else this
+  interpreter), since its pinned dependencies clash with the test tools.
+- Secrets: a repository with every planted credential kind in files and in old commits (some
+  removed), and a file of look-alikes: recall and findings on look-alikes.
+- Speed: a repository of --files files and --commits commits made with git fast-import, scanned
+  by the real command in a subprocess (wall time and peak memory), and `detect-secrets scan` on
+  the same checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from bot.scan import licences
+from bot.scan.model import ScanReport
+from tests.scan.corpus import LOOK_ALIKES, MIT, commit, init, planted_secrets
+
+COMMON = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "GPL-2.0-only",
+          "GPL-3.0-only", "LGPL-2.1-only", "LGPL-3.0-only", "AGPL-3.0-only", "MPL-2.0",
+          "EPL-2.0", "Unlicense", "CC0-1.0", "Zlib", "BSL-1.0", "0BSD", "Artistic-2.0",
+          "EUPL-1.2", "WTFPL"]
+
+
+# --- licences -------------------------------------------------------------------------------
+
+def spdx_texts(folder: Path | None, scancode_python: str) -> tuple[str, dict[str, str]]:
+    """(where the texts come from, name -> text) for the SPDX licence list."""
+    if folder is not None:
+        texts = {}
+        for path in sorted(folder.glob("*.json")):
+            data = json.loads(path.read_text())
+            if data.get("licenseText"):
+                texts[f"spdx/{path.stem}"] = data["licenseText"]
+        return f"SPDX licence list texts from {folder}", texts
+    script = ("import json, licensedcode.models as m\n"
+              "print(json.dumps({l.spdx_license_key: l.text for l in m.load_licenses().values()"
+              " if l.spdx_license_key and not l.spdx_license_key.startswith('LicenseRef')"
+              " and not l.is_exception and not l.is_deprecated and l.text}))")
+    out = subprocess.run([scancode_python, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    data = json.loads(out)
+    return ("ScanCode's copies of the SPDX licence texts (no --spdx-texts given)",
+            {f"spdx/{key}": text for key, text in sorted(data.items())})
+
+
+def real_files() -> dict[str, str]:
+    """LICENSE and COPYING files of installed packages and Debian's common licences, once each."""
+    roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
+    candidates = [p for root in roots for p in root.glob("*.dist-info/**/*")
+                  if p.is_file() and licences.is_licence_file(p.name)]
+    candidates += sorted(Path("/usr/share/common-licenses").glob("*"))
+    seen: set[str] = set()
+    found = {}
+    for path in sorted(candidates):
+        if path.is_symlink() or not path.is_file():
+            continue
+        text = path.read_text("utf-8", "replace")
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest not in seen and text.strip():
+            seen.add(digest)
+            found[f"real/{path.parent.name}/{path.name}"] = text
+    return found
+
+
+def edited(spdx: dict[str, str]) -> dict[str, str]:
+    """Four small edits of each common licence, as licence files are found in repositories."""
+    found = {}
+    for key in COMMON:
+        text = spdx.get(f"spdx/{key}") or (MIT.format(year=2024, holder="X") if key == "MIT"
+                                            else None)
+        if text is None:
+            continue
+        found[f"edited/{key}/copyright"] = f"Copyright (c) 2019-2024 Acme Corp. and others\n" \
+                                           f"All rights reserved.\n\n{text}"
+        found[f"edited/{key}/rewrapped"] = "\n\n".join(
+            textwrap.fill(paragraph, 60) for paragraph in text.split("\n\n"))
+        found[f"edited/{key}/word"] = text.replace(" the ", " this ", 1)
+        found[f"edited/{key}/markdown"] = f"# {key} licence\n\n{text}"
+    return found
+
+
+def scancode(paths: list[Path], python: str) -> list[str]:
+    script = Path(__file__).with_name("scancode_reference.py")
+    result = subprocess.run([python, str(script)], input=json.dumps([str(p) for p in paths]),
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"ScanCode did not run in {python}: {result.stderr[-2000:]}")
+    return list(json.loads(result.stdout))
+
+
+def same(ours: str, theirs: str) -> bool:
+    if ours == theirs:
+        return True
+    if licences.UNKNOWN in ours and not theirs:
+        return True  # neither recognises the text
+    normal = licences.normalise(theirs) if theirs else None
+    return normal is not None and licences.normalise(ours) == normal
+
+
+def compare_licences(folder: Path | None, python: str, quick: bool) -> None:
+    where, spdx = spdx_texts(folder, python)
+    corpora = {"SPDX licence list": spdx, "real licence files": real_files(),
+               "edited common licences": edited(spdx)}
+    if quick:
+        corpora = {name: dict(list(texts.items())[:: max(1, len(texts) // 60)])
+                   for name, texts in corpora.items()}
+    print(f"Licence identification against ScanCode Toolkit ({python}); {where}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, texts in corpora.items():
+            paths = []
+            for index, text in enumerate(texts.values()):
+                path = Path(tmp) / f"{name[:4]}-{index}" / "LICENSE"
+                path.parent.mkdir()
+                path.write_text(text)
+                paths.append(path)
+            started = time.perf_counter()
+            ours = [licences.identify(text) for text in texts.values()]
+            our_time = time.perf_counter() - started
+            started = time.perf_counter()
+            theirs = scancode(paths, python)
+            their_time = time.perf_counter() - started
+            disagreements = [(label, o, t) for label, o, t in zip(texts, ours, theirs,
+                                                                    strict=True)
+                             if not same(o, t)]
+            agreed = len(texts) - len(disagreements)
+            print(f"  {name}: {agreed}/{len(texts)} agree ({agreed / max(1, len(texts)):.1%}); "
+                  f"ours {our_time:.1f} s, ScanCode {their_time:.1f} s (with its index load)")
+            for label, o, t in disagreements:
+                print(f"    {label}: ours {o!r}, ScanCode {t or 'nothing'!r}")
+
+
+# --- secrets --------------------------------------------------------------------------------
+
+def secrets_recall() -> None:
+    planted = planted_secrets(seed=3)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = init(Path(tmp) / "secrets")
+        kinds = sorted(planted)
+        now, old, removed = kinds[0::3], kinds[1::3], kinds[2::3]
+        commit(root, {f"config/{i}.env": planted[k] + "\n" for i, k in enumerate(now)}, "now")
+        commit(root, {f"old/{i}.txt": planted[k] + "\n" for i, k in enumerate(old)}, "old")
+        commit(root, {f"old/{i}.txt": "rotated\n" for i, _ in enumerate(old)}, "overwrite")
+        commit(root, {f"gone/{i}.txt": planted[k] + "\n" for i, k in enumerate(removed)}, "gone")
+        commit(root, {f"gone/{i}.txt": None for i, _ in enumerate(removed)}, "remove")
+        commit(root, {"docs/look-alikes.md": "\n".join(LOOK_ALIKES) + "\n"}, "look-alikes")
+        report = run_scan(root)[0]
+    found = {f.kind for f in report.secrets}
+    by_place = {(f.kind, loc.path.split("/")[0]) for f in report.secrets for loc in f.locations}
+    expected = ({(k, "config") for k in now} | {(k, "old") for k in old}
+                | {(k, "gone") for k in removed})
+    print(f"Secrets: {len(expected & by_place)}/{len(expected)} planted credentials found "
+          f"({len(now)} in files, {len(old)} overwritten and {len(removed)} removed in old "
+          f"commits); kinds: {len(found & set(planted))}/{len(planted)}")
+    for kind, place in sorted(expected - by_place):
+        print(f"  missed: {kind} in {place}/")
+    looks = [f"{f.kind} at {loc}" for f in report.secrets for loc in f.locations
+             if loc.path == "docs/look-alikes.md"]
+    print(f"  findings on {len(LOOK_ALIKES)} look-alikes: {len(looks)}")
+    for line in looks:
+        print(f"    {line}")
+
+
+# --- speed ----------------------------------------------------------------------------------
+
+MODULE = '''"""Module {n} of the generated service."""
+{header}
+import logging
+{crypto}
+LOG = logging.getLogger(__name__)
+ENDPOINT = "{endpoint}"
+
+
+class Handler{n}:
+    """Handles requests of kind {n}."""
+
+    def __init__(self, limit: int = {limit}) -> None:
+        self.limit = limit
+        self.seen: list[int] = []
+
+    def handle(self, value: int) -> int:
+        if value > self.limit:
+            LOG.warning("value %s over the limit %s", value, self.limit)
+            return self.limit
+        self.seen.append(value)
+        return value * {factor} + len(self.seen)
+
+    def summary(self) -> dict[str, int]:
+        return {{"count": len(self.seen), "total": sum(self.seen), "version": {version}}}
+'''
+
+
+def generated_file(n: int, version: int, rng: random.Random) -> tuple[str, str]:
+    """(path, text) of the nth file: mostly Python modules, some fixtures and vendored code."""
+    if n % 500 == 0:
+        rows = "\n".join(f"user{n}-{i},person{n}.{i}@mail.test.com,+4915{n:07d}{i}"
+                         for i in range(20))
+        return f"tests/fixtures/users_{n}.csv", "login,email,phone\n" + rows + "\n"
+    folder = "vendor/lib" if n % 97 == 0 else f"src/pkg{n % 50}"
+    header = "# SPDX-License-Identifier: GPL-2.0-or-later" if n % 97 == 0 else \
+        "# SPDX-License-Identifier: Apache-2.0" if n % 7 == 0 else ""
+    crypto = "from cryptography.fernet import Fernet" if n % 211 == 0 else ""
+    endpoint = f"https://svc{n % 13}.acme.corp/api" if n % 301 == 0 else "https://example.org"
+    return f"{folder}/module_{n}.py", MODULE.format(
+        n=n, header=header, crypto=crypto, endpoint=endpoint, limit=rng.randint(10, 10_000),
+        factor=rng.randint(2, 9), version=version)
+
+
+def fast_import_stream(files: int, commits: int, planted: list[str]) -> bytes:
+    """A fast-import stream: commit i adds file i (while files last) and rewrites an older
+    file, so the history holds about `commits` older versions; some commits plant a credential
+    that a later commit removes."""
+    rng = random.Random(42)
+    domains = ["acme.com"] * 6 + ["acme.de"] * 2 + ["devshop.io", "gmail.com"]
+    out = bytearray()
+
+    def blob_command(path: str, text: str) -> None:
+        data = text.encode()
+        out.extend(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+
+    for i in range(commits):
+        who = f"dev{i % 40}@{domains[i % len(domains)]}"
+        message = f"change {i}".encode()
+        out.extend(f"commit refs/heads/main\nauthor Dev <{who}> {1700000000 + i} +0000\n"
+                   f"committer Dev <{who}> {1700000000 + i} +0000\n"
+                   f"data {len(message)}\n".encode() + message + b"\n")
+        if i < files:
+            blob_command(*generated_file(i, 0, rng))
+        if i > 0:
+            older = rng.randrange(min(i, files))
+            path, text = generated_file(older, i, rng)
+            if i % 1000 == 500 and planted:
+                text += f"\n# temporary\n{planted[(i // 1000) % len(planted)]}\n"
+            blob_command(path, text)
+        if i % 5000 == 0:
+            out.extend(b"progress commit\n")
+    return bytes(out)
+
+
+def build_repository(root: Path, files: int, commits: int) -> float:
+    started = time.perf_counter()
+    init(root)
+    planted = [f'KEY = "{line}"' if "\n" not in line else line
+               for line in planted_secrets(seed=9).values()]
+    stream = fast_import_stream(files, commits, planted)
+    subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], input=stream,
+                   check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", "main"], check=True)
+    return time.perf_counter() - started
+
+
+def run_scan(root: Path) -> tuple[ScanReport, float, float]:
+    """The real command in a subprocess: (report, seconds, peak RSS in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with tempfile.NamedTemporaryFile(suffix=".json") as output:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bot.cli", "scan", str(root), "--format", "json",
+                        "--output", output.name], check=True)
+        seconds = time.perf_counter() - started
+        report = ScanReport.model_validate_json(Path(output.name).read_text())
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return report, seconds, max(peak, before) / 1024
+
+
+def detect_secrets_time(root: Path) -> tuple[float, int]:
+    """detect-secrets' own scan of the same checkout (working tree only: it reads no history),
+    with its default plugins."""
+    binary = Path(sys.executable).with_name("detect-secrets")
+    started = time.perf_counter()
+    result = subprocess.run([str(binary), "scan"], cwd=root, capture_output=True, text=True,
+                            check=True)
+    seconds = time.perf_counter() - started
+    return seconds, sum(len(v) for v in json.loads(result.stdout)["results"].values())
+
+
+def speed(files: int, commits: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "big"
+        built = build_repository(root, files, commits)
+        report, seconds, peak = run_scan(root)
+        print(f"Speed: a generated repository of {report.files:,} files and {report.commits:,} "
+              f"commits ({report.history_blobs:,} older file versions), built in {built:.1f} s")
+        print(f"  opensource-check scan: {seconds:.1f} s (target < 60 s), peak RSS {peak:.0f} MB;"
+              f" {sum(f.count for f in report.secrets)} secret places in "
+              f"{len(report.secrets)} kinds, {len(report.licences)} licence findings, "
+              f"{len(report.authors)} author domains")
+        ds_seconds, ds_found = detect_secrets_time(root)
+        print(f"  detect-secrets scan (working tree only, default plugins): {ds_seconds:.1f} s, "
+              f"{ds_found} findings")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="samples and a small repository")
+    parser.add_argument("--spdx-texts", type=Path, metavar="DIR",
+                        help="the licenses/ folder of the npm package spdx-license-list")
+    parser.add_argument("--scancode-python", default=os.environ.get("SCANCODE_PYTHON",
+                                                                    sys.executable))
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--only", choices=["licences", "secrets", "speed"])
+    args = parser.parse_args()
+    if args.quick:
+        args.files, args.commits = min(args.files, 2_000), min(args.commits, 2_000)
+    if args.only in (None, "secrets"):
+        secrets_recall()
+    if args.only in (None, "speed"):
+        speed(args.files, args.commits)
+    if args.only in (None, "licences"):
+        compare_licences(args.spdx_texts, args.scancode_python, args.quick)
+
+
+if __name__ == "__main__":
+    main()
