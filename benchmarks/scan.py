@@ -21,6 +21,8 @@ Run from the repository root: python -m benchmarks.scan [--quick] [--spdx-texts 
   the same checkout.
 """
 
+# ruff: noqa: S603, S607  (the benchmark runs git, ScanCode and detect-secrets, as a user would)
+
 from __future__ import annotations
 
 import argparse
@@ -95,8 +97,8 @@ def edited(spdx: dict[str, str]) -> dict[str, str]:
                                             else None)
         if text is None:
             continue
-        found[f"edited/{key}/copyright"] = f"Copyright (c) 2019-2024 Acme Corp. and others\n" \
-                                           f"All rights reserved.\n\n{text}"
+        found[f"edited/{key}/copyright"] = ("Copyright (c) 2019-2024 Acme Corp. and others\n"
+                                            f"All rights reserved.\n\n{text}")
         found[f"edited/{key}/rewrapped"] = "\n\n".join(
             textwrap.fill(paragraph, 60) for paragraph in text.split("\n\n"))
         found[f"edited/{key}/word"] = text.replace(" the ", " this ", 1)
