@@ -105,6 +105,7 @@ class ScanReport(_Frozen):
     files: int = 0
     commits: int = 0
     history_blobs: int = 0
+    shallow: bool = False  # a shallow clone: commits before its depth were not read
     licences: list[LicenceFinding] = Field(default_factory=list)
     secrets: list[SecretFinding] = Field(default_factory=list)
     personal_data: list[PersonalDataFinding] = Field(default_factory=list)

@@ -56,6 +56,9 @@ def to_markdown(report: ScanReport) -> str:
              (f"{report.files} files, {report.commits} commits, {report.history_blobs} older "
               "file versions read. Values of secrets and personal data are never shown."), "",
              "## Suggested answers", ""]
+    if report.shallow:
+        lines[4:4] = ["**This is a shallow clone: commits before its depth were not read. Fetch "
+                      "the whole history (`git fetch --unshallow`) to scan it.**", ""]
     lines += [f"- {suggestion_line(e)}" for e in report.suggestions] or ["- none"]
     for title, entries in _sections(report):
         lines += ["", f"## {title}", ""] + ([f"- {entry}" for entry in entries] or ["- none"])

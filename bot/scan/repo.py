@@ -60,7 +60,14 @@ def working_files(root: Path) -> list[str]:
     """Tracked files and new files git does not ignore, as paths relative to `root`."""
     out = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     names = dict.fromkeys(name.decode("utf-8", "surrogateescape") for name in out.split(b"\0"))
-    return [name for name in names if name and (root / name).is_file()]
+    # symbolic links are skipped: one could point outside the checkout
+    return [name for name in names
+            if name and not (root / name).is_symlink() and (root / name).is_file()]
+
+
+def is_shallow(root: Path) -> bool:
+    """True for a shallow clone (CI's default depth of 1): older commits are not there to read."""
+    return _git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
 
 
 def head_blobs(root: Path) -> dict[str, str]:

@@ -128,7 +128,7 @@ def scan(root: Path, policy: ScanPolicy, progress: Progress | None = None) -> Sc
             progress(done, total)
     report = ScanReport(
         root=str(root), head=repo.head(root), files=len(files), commits=history.commits,
-        history_blobs=len(old_blobs),
+        history_blobs=len(old_blobs), shallow=repo.is_shallow(root),
         licences=_licence_findings(findings),
         secrets=_secret_findings(findings, at_head, history.added),
         personal_data=[PersonalDataFinding(kind=kind, count=sum(n for _, n in places),

@@ -232,3 +232,26 @@ def test_a_file_that_is_not_a_scan_report_is_refused(tmp_path: Path) -> None:
     bad.write_text('{"hello": 1}')
     result = run("assess", "--answers", str(answers), "--evidence", str(bad))
     assert result.returncode == 2 and "is not a scan report" in result.stderr
+
+
+def test_a_shallow_clone_is_scanned_and_says_what_it_could_not_read(repository: Path,
+                                                                     tmp_path: Path) -> None:
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repository}", str(clone))
+    result = run("scan", str(clone), "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    assert "This is a shallow clone" in result.stdout
+    assert "AWS Access Key" not in result.stdout  # removed before the clone's depth
+
+
+def test_a_symbolic_link_out_of_the_checkout_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.env"
+    outside.write_text(SECRETS["Stripe Access Key"] + "\n")
+    root = init(tmp_path / "links")
+    (root / "linked.env").symlink_to(outside)
+    commit(root, {"README.md": "# Links\n"}, "start")
+    git(root, "add", "linked.env")
+    git(root, "commit", "-q", "-m", "a link")
+    result = run("scan", str(root), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert ScanReport.model_validate_json(result.stdout).secrets == []
