@@ -8,6 +8,8 @@ from bot.core.outcomes import Evidence
 from bot.scan.model import Location, ScanReport
 
 SHOWN = 5
+SHALLOW = ("**This is a shallow clone: commits before its depth were not read. Fetch the whole "
+           "history (`git fetch --unshallow`) to scan it.**")
 
 
 def to_json(report: ScanReport) -> str:
@@ -57,8 +59,7 @@ def to_markdown(report: ScanReport) -> str:
               "file versions read. Values of secrets and personal data are never shown."), "",
              "## Suggested answers", ""]
     if report.shallow:
-        lines[4:4] = ["**This is a shallow clone: commits before its depth were not read. Fetch "
-                      "the whole history (`git fetch --unshallow`) to scan it.**", ""]
+        lines[4:4] = [SHALLOW, ""]
     lines += [f"- {suggestion_line(e)}" for e in report.suggestions] or ["- none"]
     for title, entries in _sections(report):
         lines += ["", f"## {title}", ""] + ([f"- {entry}" for entry in entries] or ["- none"])
