@@ -4,6 +4,7 @@ the user's answers, and the evidence that was used attached to the recommendatio
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -46,6 +47,27 @@ def suggested(evidence: list[Evidence], known: Mapping[str, list[str]]) -> dict[
         else:
             answers.setdefault(item.question, options[0])
     return answers
+
+
+@dataclass(frozen=True)
+class Default:
+    """A suggested answer offered as the default of a question in `chat`, with what was found."""
+
+    answer: AnswerValue
+    confidence: float
+    details: tuple[str, ...]
+
+
+def defaults(evidence: list[Evidence], known: Mapping[str, list[str]]) -> dict[str, Default]:
+    """Per question the flow knows: the suggested answer, the highest confidence behind it,
+    and every finding that speaks for it."""
+    result = {}
+    for question, answer in suggested(evidence, known).items():
+        behind = [item for item in evidence if item.question == question
+                  and all(option in _as_list(answer) for option in _as_list(item.answer))]
+        result[question] = Default(answer, max(item.confidence for item in behind),
+                                   tuple(item.detail for item in behind))
+    return result
 
 
 def merge(answers: Mapping[str, AnswerValue], evidence: list[Evidence],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.outcomes import Evidence, Governance, Path, Recommendation
-from bot.scan.evidence import merge, suggested, with_evidence
+from bot.scan.evidence import Default, defaults, merge, suggested, with_evidence
 from bot.scan.gate import blocking, findings_of
 from bot.scan.model import LicenceFinding, Location, ScanReport, SecretFinding
 
@@ -94,3 +94,10 @@ def test_fail_on_names_only_the_kinds_asked_for() -> None:
     assert findings_of(found, ["copyleft"]) == [
         "strong copyleft GPL-3.0-only in vendor/x/LICENSE"]
     assert findings_of(found, ["personal_data", "encryption"]) == []
+
+
+def test_chat_defaults_carry_the_answer_and_every_finding_behind_it() -> None:
+    assert defaults([COPYLEFT, SECRETS, UNSURE], KNOWN) == {
+        "obligations": Default(["copyleft", "secrets"], 0.9, (COPYLEFT.detail, SECRETS.detail)),
+        "ownership": Default("unsure", 0.7, ("contractor",)),
+    }
