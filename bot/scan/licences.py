@@ -23,7 +23,6 @@ LICENCE_NAMES = re.compile(
     r"^(licen[cs]e|copying|copyright|unlicen[cs]e|notice)([-._].*)?$|.*\.licen[cs]e$",
     re.IGNORECASE)
 HEADER = re.compile(r"SPDX-License-Identifier:\s*([^\r\n*]*?)\s*(?:\*/|-->|#}|$)", re.MULTILINE)
-COPYRIGHT_LINE = re.compile(r"^\W*(copyright|\(c\)|©)", re.IGNORECASE)
 THIRD_PARTY_DIRS = frozenset({"vendor", "vendored", "third_party", "third-party", "thirdparty",
                               "3rdparty", "external", "externals", "extern", "deps",
                               "node_modules", "bower_components", "_vendor", "contrib"})
@@ -53,22 +52,13 @@ def is_third_party(path: str) -> bool:
     return any(part.lower() in THIRD_PARTY_DIRS for part in PurePosixPath(path).parts[:-1])
 
 
+@lru_cache(maxsize=1024)
 def identify(text: str) -> str:
     """The SPDX id of a licence text, or LicenseRef-unknown below askalono's threshold.
-    pyaskalono loads its licence store on every call (~0.2 s), so texts that differ only in
-    copyright lines and spacing (the same MIT file vendored twenty times) are matched once."""
-    return _identify_normalised(_normalise_text(text))
-
-
-def _normalise_text(text: str) -> str:
-    # askalono reads line structure, so lines stay; only their edges and copyright lines go
-    kept = (line.strip() for line in text.splitlines() if not COPYRIGHT_LINE.match(line))
-    return "\n".join(kept).strip()
-
-
-@lru_cache(maxsize=4096)
-def _identify_normalised(text: str) -> str:
-    if not text:
+    pyaskalono loads its licence store on every call (~0.2 s), so each distinct text is
+    matched once. The text goes in whole: dropping copyright lines or spacing lowers the score
+    of licences whose text holds them (libtiff) and tips near-twins (ISC and 0BSD)."""
+    if not text.strip():
         return UNKNOWN
     match = askalono.identify(text)
     return str(match.name) if match.score >= MIN_SCORE else UNKNOWN
