@@ -7,9 +7,10 @@ import asyncio
 import getpass
 import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -23,6 +24,9 @@ from bot.core.outcomes import (
 )
 from bot.settings import Settings
 from bot.store.base import Store
+
+if TYPE_CHECKING:
+    from bot.scan.evidence import Default
 
 EXIT_USAGE = 2
 
@@ -39,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Should this code stay closed, become InnerSource, or go open source?")
     commands = parser.add_subparsers(required=True, metavar="command")
     chat = commands.add_parser("chat", help="run the check in the terminal")
+    chat.add_argument("--evidence", type=Path, metavar="FILE",
+                      help="a `scan --format json` report: its suggestions are offered as "
+                           "defaults, with what was found")
     chat.set_defaults(run=_chat)
     assess = commands.add_parser("assess", help="recommend for an answers file")
     assess.add_argument("--answers", required=True, metavar="FILE",
@@ -93,11 +100,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _chat(_: argparse.Namespace) -> int:
-    return asyncio.run(_chat_in_store())
+def _chat(args: argparse.Namespace) -> int:
+    defaults = None
+    if args.evidence is not None:
+        from bot.scan.evidence import EvidenceError, defaults_from  # noqa: PLC0415
+
+        try:
+            defaults = defaults_from(args.evidence, Engine.default().options)
+        except EvidenceError as error:
+            return _fail(str(error))
+    return asyncio.run(_chat_in_store(defaults))
 
 
-async def _chat_in_store() -> int:
+async def _chat_in_store(defaults: Mapping[str, Default] | None = None) -> int:
     """The terminal check, saved turn by turn in the default store so it can be resumed."""
     from bot.advisor import Advisor  # noqa: PLC0415  (the store's drivers load only when used)
     from bot.bootstrap import open_store  # noqa: PLC0415
@@ -108,7 +123,7 @@ async def _chat_in_store() -> int:
     store = await open_store(Settings())
     try:
         key = ConversationKey("terminal", "local", "chat", _terminal_user())
-        return await chat(Advisor(Engine.default(), store), key, Console(), input)
+        return await chat(Advisor(Engine.default(), store), key, Console(), input, defaults)
     finally:
         await store.close()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -19,6 +20,7 @@ from bot.core.outcomes import (
     Recommendation,
 )
 from bot.core.replies import AskQuestion, Closed, Notice, Reply, Result
+from bot.scan.evidence import Default
 from bot.store.base import ConversationKey
 
 
@@ -84,24 +86,56 @@ STOPPED = "\nStopped. Your answers are saved: run chat again to continue where y
 
 
 async def chat(advisor: Advisor, key: ConversationKey, console: Console,
-               read: Callable[[str], str]) -> int:
+               read: Callable[[str], str], defaults: Mapping[str, Default] | None = None) -> int:
     """Run one check in the terminal until it finishes, is cancelled or input ends.
 
     Every turn is saved through the advisor, so a check stopped by Ctrl-C, end of input or a
-    killed process is offered again, at the same question, the next time.
+    killed process is offered again, at the same question, the next time. `defaults` are
+    answers a repository scan suggests: shown with their evidence, taken on Enter.
     """
     flow = advisor.engine.flow
     console.print(Panel(flow.intro, title=flow.title))
     try:
         turn = await _opening(advisor, key, read)
         render(console, turn.replies)
+        asked = _asked(turn.replies, None)
         while turn.conversation is not None and turn.conversation.active:
-            turn = await advisor.handle(key, Inbound.typed(read("> ")))
+            default = (defaults or {}).get(asked.question.id) if asked else None
+            if asked is not None and default is not None:
+                render_suggestion(console, asked, default)
+            turn = await advisor.handle(key, _inbound(read("> "), asked, default))
             render(console, turn.replies)
+            asked = _asked(turn.replies, asked)
     except (EOFError, KeyboardInterrupt):
         console.print(STOPPED)
         return 1
     return 0
+
+
+def render_suggestion(console: Console, asked: AskQuestion, default: Default) -> None:
+    """What the repository scan suggests for this question, and what it found."""
+    answers = default.answer if isinstance(default.answer, list) else [default.answer]
+    labels = {option.id: option.label for option in asked.question.options}
+    said = ", ".join(labels.get(answer, answer) for answer in answers)
+    console.print(f"[yellow]The repository scan suggests:[/yellow] [bold]{escape(said)}[/bold] "
+                  f"[dim]({default.confidence:.0%} sure)[/dim]")
+    for detail in default.details:
+        console.print(f"  [dim]\u2022 {escape(detail)}[/dim]")
+    console.print("[dim]Press Enter to take it, or answer otherwise.[/dim]")
+
+
+def _asked(replies: list[Reply], before: AskQuestion | None) -> AskQuestion | None:
+    """The question now open: the one these replies asked, else the one asked before."""
+    return next((r for r in reversed(replies) if isinstance(r, AskQuestion)), before)
+
+
+def _inbound(typed: str, asked: AskQuestion | None, default: Default | None) -> Inbound:
+    """What the user typed; Enter alone takes the scan's suggestion, when there is one."""
+    if typed.strip() or asked is None or default is None:
+        return Inbound.typed(typed)
+    if isinstance(default.answer, list):
+        return Inbound.submit(asked.ref, tuple(default.answer))
+    return Inbound.click("answer", asked.ref, default.answer)
 
 
 async def _opening(advisor: Advisor, key: ConversationKey, read: Callable[[str], str]) -> Turn:

@@ -70,6 +70,11 @@ def defaults(evidence: list[Evidence], known: Mapping[str, list[str]]) -> dict[s
     return result
 
 
+def defaults_from(path: Path, known: Mapping[str, list[str]]) -> dict[str, Default]:
+    """The chat defaults of a scan report file."""
+    return defaults(load_report(path).suggestions, known)
+
+
 def merge(answers: Mapping[str, AnswerValue], evidence: list[Evidence],
           known: Mapping[str, list[str]]) -> tuple[dict[str, AnswerValue], list[Evidence]]:
     """The user's answers with the evidence's under them, and the evidence that was used.

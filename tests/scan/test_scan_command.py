@@ -5,6 +5,7 @@ the CI exit contract, values never printed, and no network."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -255,3 +256,33 @@ def test_a_symbolic_link_out_of_the_checkout_is_not_followed(tmp_path: Path) -> 
     result = run("scan", str(root), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert ScanReport.model_validate_json(result.stdout).secrets == []
+
+
+def test_chat_offers_the_scans_suggestion_with_its_evidence_and_enter_takes_it(
+        evidence: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'state.db'}"
+    env["COLUMNS"] = "250"  # no wrapped lines to match across
+    # fork, nothing confidential, then Enter at the ownership question the scan answers
+    typed = "\n".join(["1", "3", ""]) + "\n"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--evidence",
+                             str(evidence)], input=typed, text=True, capture_output=True,
+                            cwd=ROOT, env=env, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "The repository scan suggests: Not sure" in result.stdout
+    assert "devshop.io" in result.stdout
+    assert "Recommendation" in result.stdout
+    assert "ownership: unsure" in result.stdout
+
+
+def test_chat_lets_the_user_answer_otherwise(evidence: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'state.db'}"
+    env["COLUMNS"] = "250"  # no wrapped lines to match across
+    typed = "\n".join(["1", "3", "1"]) + "\n"  # the user holds all the rights: "yes"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--evidence",
+                             str(evidence)], input=typed, text=True, capture_output=True,
+                            cwd=ROOT, env=env, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "The repository scan suggests: Not sure" in result.stdout
+    assert "ownership: unsure" not in result.stdout
