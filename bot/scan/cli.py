@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.core.outcomes import Recommendation
 from bot.scan.gate import EXIT_BLOCKING, KINDS, blocking, findings_of
 from bot.scan.model import ScanReport
-from bot.scan.policy import PolicyError, load_policy
+from bot.scan.policy import PolicyError, ScanPolicy, load_policy
 from bot.scan.render import FORMATS
 from bot.scan.repo import RepositoryError
 from bot.scan.scanner import scan
@@ -50,15 +50,15 @@ def run_scan(path: Path, *, output_format: str, policy_file: Path | None,
     return EXIT_BLOCKING if found else 0
 
 
-def _scan_with_progress(path: Path, policy: object) -> ScanReport:
+def _scan_with_progress(path: Path, policy: ScanPolicy) -> ScanReport:
     """A progress bar on standard error, only when it is a terminal (CI logs stay clean)."""
     if not sys.stderr.isatty():
-        return scan(path, policy)  # type: ignore[arg-type]
+        return scan(path, policy)
     console = Console(stderr=True)
     columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("scan", total=None)
-        return scan(path, policy,  # type: ignore[arg-type]
+        return scan(path, policy,
                     lambda done, total: progress.update(task, completed=done, total=total))
 
 
