@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     allowed_tenants: str | None = Field(
         None, description="Comma-separated Microsoft tenant ids allowed to use the bot; "
                           "empty: any.")
+    teams_sdk: Literal["agents", "botbuilder"] = Field(
+        "agents", description="Teams SDK: agents (Microsoft 365 Agents SDK) or botbuilder "
+                              "(Bot Framework SDK 4.17.1, archived).")
 
     @model_validator(mode="before")
     @classmethod

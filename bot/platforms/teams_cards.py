@@ -7,6 +7,7 @@ click on an old card, or on someone else's check in a channel, is recognised and
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.core.outcomes import (
@@ -120,9 +121,18 @@ def result(rec: Recommendation, owner: str, answers: dict[str, str],
                                                "answers": answers}, "positive")])
 
 
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+
+
+def escape_markdown(value: str) -> str:
+    """`value` shown as typed: a display name must not turn into a link or bold in a card."""
+    return MARKDOWN.sub(r"\\\1", " ".join(value.split()))
+
+
 def summary(rec: Recommendation, user_name: str) -> Card:
     """What a channel sees: who ran the check, the advice and why, the next steps."""
-    return card([text(f"{user_name} ran an opensource-check", isSubtle=True, size="Small"),
+    return card([text(f"{escape_markdown(user_name)} ran an opensource-check", isSubtle=True,
+                      size="Small"),
                  *_summary(rec), *_details(rec)])
 
 

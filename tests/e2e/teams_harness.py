@@ -1,7 +1,8 @@
 """The real server with Teams mounted, on an ephemeral port, talking to a fake Bot Connector.
 
 Users are simulated by POSTing Bot Framework activities to /api/messages, as Teams does; the bot
-answers through botbuilder's real connector client to the FakeConnector. The bot acknowledges
+answers through the chosen SDK's real connector client (`sdk`: the Microsoft 365 Agents SDK or
+botbuilder) to the FakeConnector. The bot acknowledges
 first and runs the turn in the background, so `post` waits for the background work to finish.
 """
 
@@ -23,6 +24,7 @@ from bot.store.factory import create_store
 from tests.e2e.fake_connector import FakeConnector, Message
 from tests.e2e.local_http import serve_locally, settle
 
+SDKS = ("agents", "botbuilder")  # every Teams test runs once per SDK
 TENANT = "T1"
 BOT = {"id": "28:bot", "name": "opensource-check"}
 TEAM = {"id": "19:team@thread.tacv2", "name": "Platform"}
@@ -36,10 +38,12 @@ def personal_chat(user: str) -> str:
 class TeamsHarness:
     """Start, restart and stop the server; send activities; read what the bot sent."""
 
-    def __init__(self, tmp_path: Path, **settings: Any) -> None:
+    def __init__(self, tmp_path: Path, sdk: str = "agents", openid_metadata: str | None = None,
+                 **settings: Any) -> None:
         # A SQLite file, opened afresh by every start: a restart keeps only what was stored.
-        self.settings = Settings(_env_file=None,
+        self.settings = Settings(_env_file=None, teams_sdk=sdk,
                                  database_url=f"sqlite:///{tmp_path / 'teams.db'}", **settings)
+        self.openid_metadata = openid_metadata
         self.connector = FakeConnector()
         self.engine = Engine.default()
         self.app: web.Application | None = None
@@ -61,7 +65,10 @@ class TeamsHarness:
         await store.setup()
         self.advisor = Advisor(self.engine, store)
         self.app = create_app(self.advisor)
-        await teams.mount(self.app, self.advisor, self.settings)
+        if self.openid_metadata is None:
+            await teams.mount(self.app, self.advisor, self.settings)
+        else:
+            await teams.mount(self.app, self.advisor, self.settings, self.openid_metadata)
         self._runner, base_url = await serve_locally(self.app)
         self.url = f"{base_url}/api/messages"
 

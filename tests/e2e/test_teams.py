@@ -7,6 +7,7 @@ test ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import subprocess
@@ -18,10 +19,17 @@ import jsonschema
 import pytest
 from aiohttp import web
 
-from bot.platforms.teams import AUTHENTICATION, NOT_YOURS
-from bot.platforms.teams_hosting import MAX_REUSED_CLIENTS, ReusingConnectorFactory
+from bot.platforms.teams import CONNECTOR, NOT_YOURS
+from bot.platforms.teams.connector import ConnectorError
 from bot.settings import Settings
-from tests.e2e.teams_harness import TEAM, TeamsHarness, path_of, personal_chat, question_of
+from tests.e2e.teams_harness import (
+    SDKS,
+    TEAM,
+    TeamsHarness,
+    path_of,
+    personal_chat,
+    question_of,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "tests" / "schemas"
@@ -37,9 +45,15 @@ def assert_valid_cards(harness: TeamsHarness) -> None:
             validator.validate(message.card)
 
 
+@pytest.fixture(params=SDKS)
+def sdk(request: pytest.FixtureRequest) -> str:
+    """Every test of this module runs on the Microsoft 365 Agents SDK and on botbuilder."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[TeamsHarness]:
-    async with TeamsHarness(tmp_path) as harness:
+async def bot(tmp_path: Path, sdk: str) -> AsyncIterator[TeamsHarness]:
+    async with TeamsHarness(tmp_path, sdk) as harness:
         yield harness
         assert_valid_cards(harness)
 
@@ -293,8 +307,8 @@ async def test_a_deleted_channel_is_forgotten(bot) -> None:
 # --- hosting ---------------------------------------------------------------------------------
 
 @pytest.fixture
-async def registered_bot(tmp_path: Path) -> AsyncIterator[TeamsHarness]:
-    async with TeamsHarness(tmp_path, microsoft_app_id="00000000-0000-0000-0000-000000000001",
+async def registered_bot(tmp_path: Path, sdk: str) -> AsyncIterator[TeamsHarness]:
+    async with TeamsHarness(tmp_path, sdk, microsoft_app_id="00000000-0000-0000-0000-000000000001",
                             microsoft_app_password="not-a-real-secret") as harness:
         yield harness
 
@@ -312,40 +326,31 @@ async def test_something_that_is_not_an_activity_gets_400(bot, body) -> None:
     assert await bot.post(body) == 400
 
 
-async def test_local_anonymous_mode_is_announced_at_start_up(tmp_path, caplog) -> None:
+async def test_local_anonymous_mode_is_announced_at_start_up(tmp_path, sdk, caplog) -> None:
     with caplog.at_level(logging.WARNING):
-        async with TeamsHarness(tmp_path):
+        async with TeamsHarness(tmp_path, sdk):
             pass
     assert "local anonymous mode" in caplog.text
 
 
-async def test_connector_clients_are_built_once_per_service_url(bot) -> None:
+async def test_connector_clients_are_built_once_per_service_url(bot, sdk) -> None:
     await bot.say("U1", "start")
     await bot.say("U1", "1")
     await bot.say("U2", "start")
     assert bot.app is not None
-    authentication = bot.app[AUTHENTICATION]
-    assert len(authentication.clients) == 1
+    connector = bot.app[CONNECTOR]
+    assert connector.sdk == sdk
+    assert list(connector._clients) == [bot.connector.url]
 
 
-async def test_reused_connector_clients_are_bounded() -> None:
-    class CountingFactory:
-        built = 0
-
-        async def create(self, service_url: str, audience: str | None = None) -> object:
-            del service_url, audience
-            self.built += 1
-            return object()
-
-    inner, clients = CountingFactory(), {}
-    factory = ReusingConnectorFactory(inner, clients)
-    for number in range(MAX_REUSED_CLIENTS + 10):
-        await factory.create(f"https://smba.example/{number}/")
-    assert len(clients) == MAX_REUSED_CLIENTS
-    cached = await factory.create("https://smba.example/0/")
-    assert cached is clients[("https://smba.example/0/", None)]
-    await factory.create(f"https://smba.example/{MAX_REUSED_CLIENTS}/")
-    assert inner.built == MAX_REUSED_CLIENTS + 11  # past the bound, built every time
+async def test_reused_connector_clients_are_bounded(bot) -> None:
+    assert bot.app is not None
+    connector = bot.app[CONNECTOR]
+    for number in range(70):  # the fake answers 404 under these prefixes
+        with contextlib.suppress(ConnectorError):
+            await connector.send(f"{bot.connector.url}region{number}/", "c1",
+                                 {"type": "message", "text": "hello"})
+    assert len(connector._clients) == 64
 
 
 async def test_tokens_and_the_app_password_never_reach_the_logs(registered_bot, caplog) -> None:
@@ -370,9 +375,36 @@ async def test_the_composition_root_serves_teams_alone_without_slack_settings(tm
         await runner.cleanup()
 
 
-def test_building_the_teams_package_does_not_import_botbuilder(tmp_path) -> None:
+SDK_MODULES = "('botbuilder', 'botframework', 'microsoft_agents')"
+
+
+def test_building_the_teams_package_imports_no_teams_sdk(tmp_path) -> None:
     code = ("import sys; from bot.cli import main; "
             f"main(['teams-package', '--app-id', '{'1' * 8}-1111-1111-1111-{'1' * 12}', "
             f"'--output', r'{tmp_path / 'a.zip'}']); "
-            "assert not any(m.startswith('botbuilder') for m in sys.modules)")
+            f"assert not [m for m in sys.modules if m.startswith({SDK_MODULES})]")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_a_slack_only_server_imports_no_teams_sdk(tmp_path) -> None:
+    code = ("import asyncio, sys\n"
+            "from bot.bootstrap import build_app\n"
+            "from bot.settings import Settings\n"
+            f"s = Settings(_env_file=None, database_url=r'sqlite:///{tmp_path / 's.db'}', "
+            "slack_bot_token='xoxb-1', slack_signing_secret='s')\n"
+            "asyncio.run(build_app(s))\n"
+            f"assert not [m for m in sys.modules if m.startswith({SDK_MODULES})], 'SDK imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("chosen", SDKS)
+def test_teams_on_one_sdk_never_imports_the_other(tmp_path, chosen) -> None:
+    other = {"agents": "('botbuilder', 'botframework')", "botbuilder": "('microsoft_agents',)"}
+    code = ("import asyncio, sys\n"
+            "from bot.bootstrap import build_app\n"
+            "from bot.settings import Settings\n"
+            f"s = Settings(_env_file=None, database_url=r'sqlite:///{tmp_path / 's.db'}', "
+            f"teams_sdk='{chosen}')\n"
+            "asyncio.run(build_app(s, teams=True))\n"
+            f"assert not [m for m in sys.modules if m.startswith({other[chosen]})]\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -9,15 +9,13 @@ teams they are a member of (asked of Teams' roster), so nobody learns of other t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity, ConversationReference
-from msrest.exceptions import HttpOperationError
-
+from bot.platforms.teams.activity import Activity, card_attachment, mapping
+from bot.platforms.teams.connector import CALL_TIMEOUT_SECONDS, Connector, ConnectorError
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -30,19 +28,18 @@ LEAVING = {"teamDeleted", "teamArchived"}
 class Channels:
     """Remembers, lists and posts to the team channels of each tenant."""
 
-    def __init__(self, store: Store, adapter: Any, app_id: str) -> None:
+    def __init__(self, store: Store, connector: Connector) -> None:
         self.store = store
-        self.adapter = adapter  # botbuilder's CloudAdapter, for proactive posts
-        self.app_id = app_id
+        self.connector = connector  # the chosen SDK's, for roster checks and proactive posts
 
     async def observe(self, activity: Activity) -> None:
         """Remember or forget channels from an installation or conversation update."""
-        data = _mapping(activity.channel_data)
-        team, channel = _mapping(data.get("team")), data.get("channel")
-        tenant = activity.conversation.tenant_id or _mapping(data.get("tenant")).get("id")
-        if not isinstance(team.get("id"), str) or not isinstance(tenant, str):
+        data = activity.channel_data
+        team, channel = mapping(data.get("team")), data.get("channel")
+        tenant = activity.tenant
+        if not isinstance(team.get("id"), str) or tenant == "local":
             return  # a personal or group chat: nothing to post summaries to
-        if channel is not None and not isinstance(_mapping(channel).get("id"), str):
+        if channel is not None and not isinstance(mapping(channel).get("id"), str):
             return  # not a shape Teams sends
         event = data.get("eventType") if isinstance(data.get("eventType"), str) else ""
         if event in LEAVING or activity.action == "remove" or _bot_left(activity):
@@ -56,12 +53,11 @@ class Channels:
 
     async def _remember(self, activity: Activity, tenant: str, team: dict[str, Any],
                         channel: dict[str, Any]) -> None:
-        reference = TurnContext.get_conversation_reference(activity)
-        reference.conversation.id = channel["id"]
-        reference.conversation.conversation_type = "channel"
-        reference.activity_id = None
+        reference = activity.reference()
+        reference["conversation"] = {**reference["conversation"], "id": channel["id"],
+                                     "conversationType": "channel"}
         record = {"name": f"{team.get('name') or 'Team'} \u203a {channel.get('name') or 'General'}",
-                  "team": team["id"], "reference": reference.serialize()}
+                  "team": team["id"], "reference": reference}
         await self.store.put_record(CHANNEL, tenant, str(channel["id"]), json.dumps(record))
 
     async def _forget_team(self, tenant: str, team: str) -> None:
@@ -69,39 +65,50 @@ class Channels:
             if json.loads(record)["team"] == team:
                 await self.store.delete_record(CHANNEL, tenant, channel)
 
-    async def choices(self, context: TurnContext, tenant: str) -> dict[str, str]:
+    async def choices(self, context: Activity, tenant: str) -> dict[str, str]:
         """Channel id -> "Team > Channel" of the user's teams, sorted by name, for the card."""
         records = {channel: json.loads(record)
                    for channel, record in (await self.store.get_records(CHANNEL, tenant)).items()}
         teams = {record["team"] for record in records.values()}
-        member_of = {team for team in teams if await _is_member(context, team)}
+        member_of = {team for team in teams if await self._is_member(context, team)}
         names = {channel: record["name"] for channel, record in records.items()
                  if record["team"] in member_of}
         return dict(sorted(names.items(), key=lambda item: item[1]))
 
-    async def post(self, context: TurnContext, tenant: str, channel: str,
-                   message: Activity) -> str:
-        """Post `message` to the channel; what to tell the user about it."""
+    async def post(self, context: Activity, channel: str, card: dict[str, Any]) -> str:
+        """Post `card` to the channel; what to tell the user about it."""
+        tenant = context.tenant
         found = (await self.store.get_records(CHANNEL, tenant)).get(channel)
         if found is None:
             return "I do not know that channel any more; choose another one."
         record = json.loads(found)
-        if not await _is_member(context, record["team"]):
+        if not await self._is_member(context, record["team"]):
             return "You can only post to channels of teams you are a member of."
-        reference = ConversationReference().deserialize(record["reference"])
-
-        async def send(proactive: TurnContext) -> None:
-            await proactive.send_activity(message)
-
+        reference = mapping(record["reference"])
+        conversation = mapping(reference.get("conversation"))
+        message = {"type": "message", "from": reference.get("bot"),
+                   "conversation": conversation, "channelId": reference.get("channelId"),
+                   "serviceUrl": reference.get("serviceUrl"), **card_attachment(card)}
         try:
-            await self.adapter.continue_conversation(reference, send, self.app_id)
-        except HttpOperationError as error:
+            await asyncio.wait_for(self.connector.send(
+                str(reference.get("serviceUrl")), str(conversation.get("id")), message),
+                CALL_TIMEOUT_SECONDS * 2)
+        except ConnectorError as error:
             return await self._explain(tenant, channel, record["name"], error)
         return f"Posted the summary to {record['name']}."
 
+    async def _is_member(self, context: Activity, team: str) -> bool:
+        """Whether the user of this turn is on the team's roster; no when Teams cannot say."""
+        try:
+            return await asyncio.wait_for(self.connector.is_member(
+                context.service_url, team, context.sender_id), CALL_TIMEOUT_SECONDS * 2)
+        except ConnectorError as error:
+            log.warning("could not read a team's roster", extra={"status": error.status})
+            return False
+
     async def _explain(self, tenant: str, channel: str, name: str,
-                       error: HttpOperationError) -> str:
-        status = _status_of(error)
+                       error: ConnectorError) -> str:
+        status = error.status
         log.warning("posting a summary failed", extra={"status": status})
         if status in GONE:
             await self.store.delete_record(CHANNEL, tenant, channel)
@@ -112,27 +119,6 @@ class Channels:
                 "here; please try again in a moment.")
 
 
-async def _is_member(context: TurnContext, team: str) -> bool:
-    """Whether the user of this turn is on the team's roster; no when Teams cannot say."""
-    try:
-        await TeamsInfo.get_team_member(context, team, context.activity.from_property.id)
-    except HttpOperationError as error:
-        if _status_of(error) != 404:
-            log.warning("could not read a team's roster", extra={"status": _status_of(error)})
-        return False
-    return True
-
-
-def _status_of(error: HttpOperationError) -> int | None:
-    return getattr(getattr(error, "response", None), "status_code", None)
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    """`value` if it is a JSON object, else empty: channelData is whatever the sender wrote."""
-    return value if isinstance(value, dict) else {}
-
-
 def _bot_left(activity: Activity) -> bool:
-    removed = activity.members_removed or []
-    bot = activity.recipient
-    return bot is not None and any(member.id == bot.id for member in removed)
+    bot = activity.recipient.get("id")
+    return bot is not None and any(member.get("id") == bot for member in activity.members_removed)
