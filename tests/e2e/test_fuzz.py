@@ -671,3 +671,12 @@ def test_a_submit_whose_kind_is_not_text_changes_nothing(teams) -> None:
     activity = bot.personal("U1", value={"ocb": ["answer"], "owner": "U1"})
     assert rig.harmless(lambda: post(bot.url, json.dumps(activity),
                                      {"Content-Type": "application/json"})) == 202
+
+
+def test_json_nested_deeper_than_python_parses_is_400_on_teams(teams, caplog) -> None:
+    bot, rig = teams
+    with caplog.at_level(logging.WARNING):
+        status = rig.harmless(lambda: post(bot.url, "[" * 200_000,
+                                           {"Content-Type": "application/json"}))
+    assert status == 400
+    assert len([r for r in caplog.records if r.name.startswith("bot.")]) == 1

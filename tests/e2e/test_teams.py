@@ -277,6 +277,39 @@ async def test_someone_outside_the_team_is_not_offered_its_channels_nor_may_post
     assert texts(bot, "U1")[-1] == "You can only post to channels of teams you are a member of."
 
 
+async def test_a_display_name_cannot_plant_a_link_in_the_channel_summary(bot) -> None:
+    await finish_with_channels(bot)
+    result = [m for m in bot.chat("U1") if path_of(m)][-1]
+    click = bot.activity("U1", {"id": personal_chat("U1"), "conversationType": "personal",
+                                "tenantId": "T1"}, replyToId=result.id,
+                         value={**bot.button(result, action="post"), "channel": CHANNEL["id"]})
+    click["from"]["name"] = "[Reset your password](https://evil.example/login) **IT**"
+    await bot.post(click)
+    posted = json.dumps(bot.connector.in_conversation(CHANNEL["id"])[0].card)
+    assert "](https://evil.example" not in posted and "**IT**" not in posted
+    assert "Reset your password" in posted
+
+
+async def test_history_shows_only_the_checks_of_the_tenant_asked_from(bot) -> None:
+    await bot.say("U1", "start")
+    await answer(bot, "U1", FORK)
+    elsewhere = bot.personal("U1", text="history")
+    elsewhere["conversation"] = {**elsewhere["conversation"], "tenantId": "T2"}
+    elsewhere["channelData"] = {"tenant": {"id": "T2"}}
+    await bot.post(elsewhere)
+    assert "no completed checks" in texts(bot, "U1")[-1]
+    await bot.say("U1", "history")
+    assert "Contribute upstream" in texts(bot, "U1")[-1]
+
+
+async def test_anonymous_mode_refuses_activities_from_channels_other_than_teams(bot) -> None:
+    activity = {**bot.personal("U1", text="start"), "channelId": "slack"}
+    assert await bot.post(activity) == 400
+    assert bot.connector.messages == []
+    playground = {**bot.personal("U1", text="help"), "channelId": "emulator"}
+    assert await bot.post(playground) == 202
+
+
 @pytest.mark.parametrize(("status", "reason"), [(403, "no longer a member"),
                                                 (404, "no longer exists")])
 async def test_a_failed_post_is_explained_and_loses_nothing(bot, status, reason) -> None:

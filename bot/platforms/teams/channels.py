@@ -39,9 +39,10 @@ class Channels:
         tenant = activity.tenant
         if not isinstance(team.get("id"), str) or tenant == "local":
             return  # a personal or group chat: nothing to post summaries to
-        if channel is not None and not isinstance(mapping(channel).get("id"), str):
+        event = data.get("eventType", "")
+        if (channel is not None and not isinstance(mapping(channel).get("id"), str)
+                or not isinstance(event, str)):
             return  # not a shape Teams sends
-        event = data.get("eventType") if isinstance(data.get("eventType"), str) else ""
         if event in LEAVING or activity.action == "remove" or _bot_left(activity):
             await self._forget_team(tenant, team["id"])
         elif event == "channelDeleted":
