@@ -54,6 +54,10 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter as AgentsCloudAdapter
+from microsoft_agents.hosting.core import ActivityHandler as AgentsActivityHandler
+from microsoft_agents.hosting.core import TurnContext as AgentsTurnContext
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -455,7 +459,7 @@ def bare_clicks(client: SlackClient, template: Click) -> Callable[[], Awaitable[
 
 
 class EchoBot(ActivityHandler):  # type: ignore[misc]
-    """The stock sample: echo what was said."""
+    """botbuilder's stock sample: echo what was said."""
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await turn_context.send_activity(f"Echo: {turn_context.activity.text}")
@@ -472,8 +476,31 @@ class AnonymousConfig:
 
 
 def echo_app() -> web.Application:
+    """The botbuilder echo bot, hosted as botbuilder's samples do (anonymous mode)."""
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(AnonymousConfig()))
     bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        response = await adapter.process(request, bot)
+        return response if isinstance(response, web.Response) else web.Response(status=201)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
+class AgentsEchoBot(AgentsActivityHandler):
+    """The Microsoft 365 Agents SDK's stock sample: echo what was said."""
+
+    async def on_message_activity(self, turn_context: AgentsTurnContext) -> None:
+        await turn_context.send_activity(f"Echo: {turn_context.activity.text}")
+
+
+def agents_echo_app() -> web.Application:
+    """The Agents SDK echo bot, hosted as its samples do (anonymous: no JWT middleware)."""
+    adapter = AgentsCloudAdapter(connection_manager=MsalConnectionManager(
+        CONNECTIONS={"SERVICE_CONNECTION": {"SETTINGS": {}}}))
+    bot = AgentsEchoBot()
 
     async def messages(request: web.Request) -> web.Response:
         response = await adapter.process(request, bot)
@@ -544,31 +571,55 @@ class TeamsChecks:
 
 
 async def teams_turns(sizes: Sizes, directory: Path, run: str) -> dict[str, Any]:
-    """Section 2: ours (ack, then update the card and send the next) beside the stock echo bot."""
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{directory / 'teams.db'}")
-    ours_app = await build_app(settings, slack=False, teams=True)
+    """Section 2: ours on each SDK (ack, then update the card and send the next) beside the
+    stock echo bots of both SDKs."""
+    apps = {sdk: await build_app(Settings(_env_file=None, teams_sdk=sdk, database_url=(
+        f"sqlite:///{directory / f'teams-{sdk}.db'}")), slack=False, teams=True)
+        for sdk in ("agents", "botbuilder")}
     async with aiohttp.ClientSession() as http:
         client = TeamsClient(http, directory, run)
         await client.connector.start()
-        async with served(ours_app) as ours_url, served(echo_app()) as echo_url:
-            checks = TeamsChecks(client, ours_url, lambda: settle(ours_app))
-            echo_user = client.new_user()
-
-            async def echo_turn() -> float:
-                said = client.activities.personal(echo_user, text="hello")
-                return await client.timed(echo_url, echo_user, said, send=1)
-
-            async def ours_turn() -> float:
-                sample = await checks.timed_turn()
-                await settle(ours_app)
-                return sample
-
-            samples = await alternate({"ours": ours_turn, "bare echo bot": echo_turn},
-                                      sizes.teams_turns, sizes.rounds)
+        async with (served(apps["agents"]) as agents_url,
+                    served(apps["botbuilder"]) as botbuilder_url,
+                    served(agents_echo_app()) as agents_echo_url,
+                    served(echo_app()) as echo_url):
+            turns: dict[str, Callable[[], Awaitable[float]]] = {}
+            for sdk, url in (("agents", agents_url), ("botbuilder", botbuilder_url)):
+                turns[f"ours, {sdk}"] = ours_turns(client, url, apps[sdk])
+            for sdk, url in (("agents", agents_echo_url), ("botbuilder", echo_url)):
+                turns[f"bare echo bot, {sdk}"] = echo_turns(client, url)
+            samples = await alternate(turns, sizes.teams_turns, sizes.rounds)
         await client.connector.close()
-    echo = statistics.median(samples["bare echo bot"])
-    return {name: {**summary(values), "vs_echo": round(statistics.median(values) / echo, 2),
-                   "samples": len(values)} for name, values in samples.items()}
+    figures = {}
+    for name, values in samples.items():
+        echo = statistics.median(samples[f"bare echo bot, {name.rpartition(', ')[2]}"])
+        figures[name] = {**summary(values), "vs_echo": round(statistics.median(values) / echo, 2),
+                         "samples": len(values)}
+    return figures
+
+
+def ours_turns(client: TeamsClient, url: str,
+               app: web.Application) -> Callable[[], Awaitable[float]]:
+    """One timed answer of a running check on our server at `url`."""
+    checks = TeamsChecks(client, url, lambda: settle(app))
+
+    async def turn() -> float:
+        sample = await checks.timed_turn()
+        await settle(app)
+        return sample
+
+    return turn
+
+
+def echo_turns(client: TeamsClient, url: str) -> Callable[[], Awaitable[float]]:
+    """One timed "hello" to an echo bot at `url`, answered by one send."""
+    user = client.new_user()
+
+    async def turn() -> float:
+        said = client.activities.personal(user, text="hello")
+        return await client.timed(url, user, said, send=1)
+
+    return turn
 
 
 async def alternate(turns: dict[str, Callable[[], Awaitable[float]]], count: int,
@@ -681,7 +732,8 @@ def imported_by_slack_only_serve(env: dict[str, str]) -> dict[str, int]:
     server.terminate()
     lines = [line for line in server.output().splitlines() if line.startswith("import time:")]
     return {name: sum(f" {name}" in line for line in lines)
-            for name in ("botbuilder", "botframework", "msrest", "slack_bolt")}
+            for name in ("botbuilder", "botframework", "msrest", "microsoft_agents",
+                         "slack_bolt")}
 
 
 async def cold_start(sizes: Sizes, directory: Path) -> dict[str, Any]:
@@ -761,12 +813,15 @@ def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [
         ("Slack: ours ack median <= 1.5 ms", ours["ack_median_ms"], 1.5),
         ("Slack: ours full turn <= 1.25 x fastest bare", ours["turn_vs_fastest_bare"], 1.25),
-        ("Teams: ours full turn <= 0.5 x bare echo bot", teams["ours"]["vs_echo"], 0.5),
+        ("Teams: ours full turn <= 0.5 x bare echo bot, Agents SDK",
+         teams["ours, agents"]["vs_echo"], 0.5),
+        ("Teams: ours full turn <= 0.5 x bare echo bot, botbuilder",
+         teams["ours, botbuilder"]["vs_echo"], 0.5),
         ("Memory: growth with the checks in progress < 20 MB",
          figures["memory"]["growth_from_idle_mb"], 20),
         ("Cold start: Slack only < 1 s", start["slack only"]["median_s"], 1.0),
-        ("Cold start: Slack only imports no botbuilder",
-         imports["botbuilder"] + imports["botframework"], 0),
+        ("Cold start: Slack only imports no Teams SDK",
+         imports["botbuilder"] + imports["botframework"] + imports["microsoft_agents"], 0),
     ]
     return [{"target": name, "value": value, "limit": limit, "met": value <= limit}
             for name, value, limit in rows]

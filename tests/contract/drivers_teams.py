@@ -10,9 +10,9 @@ from tests.e2e.teams_harness import TeamsHarness, path_of, question_of
 class TeamsDriver:
     """Plays a user in a personal chat with the bot; reads the cards the bot sent back."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, sdk: str = "agents") -> None:
         self.tmp_path = tmp_path
-        self.harness = TeamsHarness(tmp_path)
+        self.harness = TeamsHarness(tmp_path, sdk)
 
     async def __aenter__(self) -> TeamsDriver:
         await self.harness.__aenter__()

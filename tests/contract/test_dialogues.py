@@ -20,13 +20,16 @@ INNERSOURCE_CHECK = [
 ]
 
 
-@pytest.fixture(params=["slack", "teams"])
+@pytest.fixture(params=["slack", "teams-agents", "teams-botbuilder"])
 async def platform(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Any]:
     if request.param == "slack":
-        from tests.contract.drivers_slack import SlackDriver as Driver  # noqa: PLC0415
-    else:
-        from tests.contract.drivers_teams import TeamsDriver as Driver  # noqa: PLC0415
-    driver = Driver(tmp_path)
+        from tests.contract.drivers_slack import SlackDriver  # noqa: PLC0415
+
+        driver: Any = SlackDriver(tmp_path)
+    else:  # Teams, once per SDK
+        from tests.contract.drivers_teams import TeamsDriver  # noqa: PLC0415
+
+        driver = TeamsDriver(tmp_path, request.param.removeprefix("teams-"))
     await driver.__aenter__()
     try:
         yield driver
