@@ -1,4 +1,4 @@
-"""A whole check through Microsoft's own test client: `serve --teams`, the Agents Playground, Chromium.
+"""A whole check through Microsoft's own test client: `serve --teams`, the playground, Chromium.
 
 Run by tests/e2e/test_teams_playground.py inside a network namespace with only loopback (the
 page asks an outside CDN for fonts): `python -m tests.e2e.playground_driver SDK OUT_DIR`. It
@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, WebSocket, async_playwright
 
 from bot.core.engine import Engine
@@ -53,7 +54,7 @@ def wait_until(check: Any, what: str, seconds: float = WAIT_SECONDS) -> None:
 
 
 def healthy(port: int) -> bool:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
         return bool(answer.status == 200)
 
 
@@ -78,6 +79,12 @@ class Streams:
         elif isinstance(data, dict) and data.get("action") in ("createMessage", "updateMessage"):
             self.messages.append({"action": data["action"], **data.get("message", {})})
         self.changed.set()
+
+    async def wait_for_exchange(self, activity: str, seen: int) -> None:
+        """Until the log stream shows an `activity` answered, after the first `seen`."""
+        while not any(e["activity"] == activity for e in self.exchanges[seen:]):
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), WAIT_SECONDS)
 
     async def wait_for(self, condition: Any, what: str, seen: int) -> dict[str, Any]:
         """The first message after the first `seen` meeting `condition`, once it arrives."""
@@ -149,7 +156,22 @@ async def check(page: Page, streams: Streams, out: Path) -> dict[str, Any]:
     question = {q.id: q for q in flow.questions}
     label = {(q.id, o.id): o.label for q in flow.questions for o in q.options}
     user = User(page, streams)
-    await user.type("start", asks(question["upstream"].prompt), "the first question")
+    # In a team channel: installing there (opening it) tells the bot the team's channels; an
+    # @mention asks for a check, whose questions then come in the personal chat.
+    installed = len(streams.exchanges)
+    await page.locator('[aria-label="My Team - General"]').click()
+    await streams.wait_for_exchange("installationUpdate", installed)
+    seen = len(streams.messages)
+    await page.get_by_role("textbox").last.click()
+    await page.keyboard.type("@")
+    await page.get_by_text("Test Bot", exact=True).click()
+    await page.keyboard.type(" opensource-check")
+    await page.get_by_role("button", name="Post", exact=True).click()
+    await streams.wait_for(asks(question["upstream"].prompt), "the first question", seen)
+    mention = {"answered in the channel": [m.get("text") for m in streams.messages[seen:]
+                                           if m.get("text")]}
+    await page.locator('[aria-label="Personal Chat"]').click()
+    await page.locator(".ac-adaptiveCard").last.wait_for()
     await user.click(label["upstream", "fork"], asks(question["confidential"].prompt),
                      "the second question")
     await user.click("Back", asks(question["upstream"].prompt), "the first question again")
@@ -162,8 +184,9 @@ async def check(page: Page, streams: Streams, out: Path) -> dict[str, Any]:
     await page.locator(".ac-adaptiveCard").last.wait_for()
     await page.wait_for_timeout(300)  # let the card settle for the picture
     await page.locator(".ac-adaptiveCard").last.screenshot(path=str(out / "teams-result.png"))
-    outcome: dict[str, Any] = {"result": [e["id"] for e in (card_of(result) or {})["body"]
-                                          if str(e.get("id", "")).startswith("path-")][0]}
+    path = next(e["id"] for e in (card_of(result) or {})["body"]
+                if str(e.get("id", "")).startswith("path-"))
+    outcome: dict[str, Any] = {**mention, "result": path}
     if "Post summary" in json.dumps(card_of(result)):
         posted = await user.click("Post summary", says("Posted the summary"),
                                   "the summary notice")
@@ -171,57 +194,60 @@ async def check(page: Page, streams: Streams, out: Path) -> dict[str, Any]:
     return outcome
 
 
-async def drive(sdk: str, out: Path) -> dict[str, Any]:
+async def browse(playground_port: int, out: Path) -> dict[str, Any]:
+    """Chromium at the playground's page, through the check; what happened."""
+    streams = Streams()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                   args=["--no-sandbox"])
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("websocket", streams.attach)
+        await page.goto(f"http://127.0.0.1:{playground_port}/", wait_until="domcontentloaded")
+        try:
+            outcome = await check(page, streams, out)
+        except (TimeoutError, PlaywrightError) as error:
+            await page.screenshot(path=str(out / "failure.png"))
+            outcome = {"error": repr(error)}
+        await browser.close()
+    outcome["exchanges"] = streams.exchanges
+    return outcome
+
+
+def drive(sdk: str, out: Path) -> dict[str, Any]:
+    """The server and the playground on free ports, then the browser; both stopped after."""
     bot_port, playground_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(bot_port), "HOST": "127.0.0.1", "TEAMS_SDK": sdk,
            "DATABASE_URL": f"sqlite:///{out / 'playground.db'}", "LOG_LEVEL": "WARNING"}
     for name in ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "SLACK_BOT_TOKEN",
                  "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "REDIS_URL"):
         env.pop(name, None)
-    server_log = (out / "server.log").open("w")
-    playground_log = (out / "playground.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--teams"], env=env,
-                              cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
-    playground = subprocess.Popen(
-        [str(PLAYGROUND), "-e", f"http://127.0.0.1:{bot_port}/api/messages", "-c", "msteams",
-         "--dt", "-p", str(playground_port)],
-        env={**os.environ, "TEAMSAPPTESTER_BROWSER": "none"}, cwd=out,
-        stdout=playground_log, stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: healthy(bot_port), "the bot's /healthz")
-        wait_until(lambda: "Listening on" in (out / "playground.log").read_text(),
-                   "the playground")
-        streams = Streams()
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                       args=["--no-sandbox"])
-            page = await browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.on("websocket", streams.attach)
-            await page.goto(f"http://127.0.0.1:{playground_port}/",
-                            wait_until="domcontentloaded")
-            try:
-                outcome = await check(page, streams, out)
-            except Exception as error:
-                await page.screenshot(path=str(out / "failure.png"))
-                outcome = {"error": repr(error)}
-            await browser.close()
-        outcome["exchanges"] = streams.exchanges
-        return outcome
-    finally:
-        for process in (playground, server):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        server_log.close()
-        playground_log.close()
+    with (out / "server.log").open("w") as server_log, \
+            (out / "playground.log").open("w") as playground_log:
+        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--teams"],
+                                  env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
+        playground = subprocess.Popen(
+            [str(PLAYGROUND), "-e", f"http://127.0.0.1:{bot_port}/api/messages", "-c",
+             "msteams", "--dt", "-p", str(playground_port)],
+            env={**os.environ, "TEAMSAPPTESTER_BROWSER": "none"}, cwd=out,
+            stdout=playground_log, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: healthy(bot_port), "the bot's /healthz")
+            wait_until(lambda: "Listening on" in (out / "playground.log").read_text(),
+                       "the playground")
+            return asyncio.run(browse(playground_port, out))
+        finally:
+            for process in (playground, server):
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def main() -> int:
     sdk, out = sys.argv[1], Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
-    outcome = asyncio.run(drive(sdk, out))
+    outcome = drive(sdk, out)
     (out / "outcome.json").write_text(json.dumps(outcome, indent=2), encoding="utf-8")
     return 1 if "error" in outcome else 0
 
