@@ -10,17 +10,20 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import jsonschema
 import pytest
 from aiohttp import web
 
 from bot.platforms.teams import CONNECTOR, NOT_YOURS
 from bot.platforms.teams.connector import ConnectorError
+from bot.server import BACKGROUND
 from bot.settings import Settings
 from tests.e2e.teams_harness import (
     SDKS,
@@ -441,3 +444,27 @@ def test_teams_on_one_sdk_never_imports_the_other(tmp_path, chosen) -> None:
             "asyncio.run(build_app(s, teams=True))\n"
             f"assert not [m for m in sys.modules if m.startswith({other[chosen]})]\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+async def test_stuck_bot_connector_calls_never_block_healthz_or_dns_lookups(bot) -> None:
+    silent = socket.socket()  # a Bot Connector that accepts connections and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    stuck_url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+    assert bot.app is not None
+    try:
+        async with aiohttp.ClientSession() as http:
+            for number in range(12):  # more than the default executor's threads
+                activity = {**bot.personal(f"S{number}", text="start"), "serviceUrl": stuck_url}
+                async with http.post(bot.url, json=activity) as response:
+                    assert response.status == 202
+            await asyncio.sleep(0.5)  # let every turn reach its stuck call
+            loop = asyncio.get_running_loop()
+            assert await loop.getaddrinfo("localhost", 80)  # runs in the default executor
+            async with http.get(bot.url.removesuffix("/api/messages") + "/healthz") as health:
+                assert health.status == 200
+            assert len(bot.app[BACKGROUND]) == 12  # the turns still wait on the connector
+    finally:
+        for task in list(bot.app[BACKGROUND]):
+            task.cancel()
+        silent.close()
