@@ -46,6 +46,19 @@ class SdkConnector:
         self._tokens = (MsalConnectionManager(CONNECTIONS=connection_settings(credentials))
                         .get_default_connection() if credentials.app_id else None)
         self._clients: dict[str, ConnectorClient] = {}
+        self._fetching: asyncio.Future[str] | None = None
+
+    def _token(self) -> asyncio.Future[str]:
+        """The bot's token, from MSAL's cache or the identity provider. MSAL blocks, so the SDK
+        runs it in the default executor; sharing one fetch between the turns that need a token
+        at the same moment keeps a hanging provider to one stuck thread, not one per turn."""
+        assert self._tokens is not None  # noqa: S101  (only called with credentials)
+        if self._fetching is None or self._fetching.done():
+            self._fetching = asyncio.ensure_future(self._tokens.get_access_token(
+                BOT_FRAMEWORK, [f"{BOT_FRAMEWORK}/.default"]))
+            # Its failure reaches the turns awaiting it; one that timed out is not re-raised.
+            self._fetching.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return self._fetching
 
     @contextlib.asynccontextmanager
     async def _client(self, service_url: str) -> AsyncIterator[ConnectorClient]:
@@ -62,8 +75,8 @@ class SdkConnector:
                 self._clients[service_url] = client
         try:
             if self._tokens is not None:
-                token = await asyncio.wait_for(self._tokens.get_access_token(
-                    BOT_FRAMEWORK, [f"{BOT_FRAMEWORK}/.default"]), CALL_TIMEOUT_SECONDS)
+                token = await asyncio.wait_for(asyncio.shield(self._token()),
+                                               CALL_TIMEOUT_SECONDS)
                 client.client.headers["Authorization"] = f"Bearer {token}"
             yield client
         except aiohttp.ClientResponseError as error:

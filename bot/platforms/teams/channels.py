@@ -40,8 +40,8 @@ class Channels:
         if not isinstance(team.get("id"), str) or tenant == "local":
             return  # a personal or group chat: nothing to post summaries to
         event = data.get("eventType", "")
-        if (channel is not None and not isinstance(mapping(channel).get("id"), str)
-                or not isinstance(event, str)):
+        odd_channel = channel is not None and not isinstance(mapping(channel).get("id"), str)
+        if odd_channel or not isinstance(event, str):
             return  # not a shape Teams sends
         if event in LEAVING or activity.action == "remove" or _bot_left(activity):
             await self._forget_team(tenant, team["id"])
