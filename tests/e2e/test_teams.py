@@ -267,6 +267,16 @@ async def test_posting_the_summary_sends_a_card_to_the_channel(bot) -> None:
     assert texts(bot, "U1")[-1] == "Posted the summary to Platform \u203a Design."
 
 
+async def test_a_double_click_on_post_summary_posts_once_and_says_so(bot) -> None:
+    await finish_with_channels(bot)
+    result = [m for m in bot.chat("U1") if path_of(m)][-1]
+    click = {**bot.button(result, action="post"), "channel": CHANNEL["id"]}
+    await bot.submit("U1", result, click)
+    await bot.submit("U1", result, click)  # the same button again: a new activity id
+    assert len(bot.connector.in_conversation(CHANNEL["id"])) == 1
+    assert "a moment ago" in texts(bot, "U1")[-1]
+
+
 async def test_someone_outside_the_team_is_not_offered_its_channels_nor_may_post_there(
         bot) -> None:
     bot.connector.outsiders.add("29:U1")  # Teams' roster does not list U1 in the team

@@ -10,6 +10,7 @@ Replies go out through the Connector of the chosen SDK.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -260,13 +261,25 @@ class TeamsEdge:
             await replies.send("That result is from an older version of the check; "
                                "please run it again to post it.")
             return
+        channel = str(value.get("channel") or "")
+        if not await self.advisor.store.first_time(_posting(activity, channel, answers),
+                                                   utc_now()):
+            await replies.send("I posted this summary there a moment ago, so I did not post it "
+                               "again.")
+            return
         summary = cards.summary(rec, activity.user_name or "Someone")
-        outcome = await self.channels.post(activity, str(value.get("channel") or ""), summary)
-        await replies.send(outcome)
+        await replies.send(await self.channels.post(activity, channel, summary))
 
 
 def _context(activity: Activity) -> Context:
     return Context(channel=activity.conversation_id, user_name=activity.user_name)
+
+
+def _posting(activity: Activity, channel: str, answers: dict[str, Any]) -> str:
+    """One post of one result to one channel per minute: a double click posts once."""
+    digest = hashlib.sha256(json.dumps(answers, sort_keys=True).encode()).hexdigest()[:16]
+    return (f"teams:post:{activity.tenant}:{activity.user}:{channel}:{digest}:"
+            f"{utc_now():%Y%m%d%H%M}")
 
 
 def _event(activity: Activity) -> str | None:
