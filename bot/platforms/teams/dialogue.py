@@ -104,7 +104,8 @@ class TeamsEdge:
         refused = await self._refusal(activity, request.headers.get("Authorization", ""))
         if refused is not None:
             return refused
-        spawn(request.app, self.on_turn(activity), "teams turn")
+        if not spawn(request.app, self.on_turn(activity), "teams turn"):
+            return web.Response(status=503, headers={"Retry-After": "5"})  # busy: Teams retries
         return web.Response(status=202)
 
     async def _refusal(self, activity: Activity, header: str) -> web.Response | None:
