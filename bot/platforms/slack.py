@@ -38,6 +38,7 @@ from bot.crypto import TokenCipher
 from bot.errors import ConfigurationError, StoreUnavailableError
 from bot.platforms import slack_blocks as blocks
 from bot.platforms.slack_dialogue import Dialogue, Who
+from bot.platforms.slack_function import WorkflowStep
 from bot.platforms.slack_oauth import RecordInstallationStore, RecordStateStore
 from bot.server import spawn
 from bot.settings import Settings
@@ -166,6 +167,7 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
     if allowed:
         bolt.middleware(_only_allowed_workspaces(allowed))
     Listeners(Dialogue(advisor), spawn).register(bolt)
+    WorkflowStep(advisor, spawn).register(bolt)
     if bolt.installation_store is not None:
         # Uninstalling the app or revoking its token deletes the workspace's stored token.
         bolt.enable_token_revocation_listeners()

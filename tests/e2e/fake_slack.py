@@ -115,7 +115,7 @@ class FakeSlack:
             params.update(await request.json())
         else:
             params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
-        for name in ("blocks", "view"):
+        for name in ("blocks", "view", "outputs"):
             if isinstance(params.get(name), str):
                 params[name] = json.loads(params[name])
         return params
