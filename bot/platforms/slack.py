@@ -39,6 +39,7 @@ from bot.errors import ConfigurationError, StoreUnavailableError
 from bot.platforms import slack_blocks as blocks
 from bot.platforms.slack_dialogue import Dialogue, Who
 from bot.platforms.slack_function import WorkflowStep
+from bot.platforms.slack_modal import Modal
 from bot.platforms.slack_oauth import RecordInstallationStore, RecordStateStore
 from bot.server import spawn
 from bot.settings import Settings
@@ -168,6 +169,7 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
         bolt.middleware(_only_allowed_workspaces(allowed))
     Listeners(Dialogue(advisor), spawn).register(bolt)
     WorkflowStep(advisor, spawn).register(bolt)
+    Modal(advisor, spawn, _who).register(bolt)
     if bolt.installation_store is not None:
         # Uninstalling the app or revoking its token deletes the workspace's stored token.
         bolt.enable_token_revocation_listeners()
@@ -357,8 +359,8 @@ class Listeners:
         who, value = _who(context, body), _value(body)
         if who is None or value is None:
             return
-        chosen = _dig(body, "state", "values", "result", "summary_channel",
-                      "selected_conversation")
+        picked = ("values", "result", "summary_channel", "selected_conversation")
+        chosen = _dig(body, "state", *picked) or _dig(body, "view", "state", *picked)  # modal
         dm = _dig(body, "channel", "id")
         self._later("post summary", lambda: self.dialogue.post_summary(
             client, who, value, chosen, dm, event_id=_dig(body, "trigger_id")),
