@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 SHORTCUT = "opensource_check"
 CALLBACK = "opensource_check_modal"
 CHOICES = "modal_choices"
-LABEL_LIMIT = 75  # Slack's limit for a button's accessibility_label
 GONE = frozenset({"hash_conflict", "not_found", "view_not_found"})  # a newer view, or closed
 
 Spawn = Callable[[Coroutine[Any, Any, None], str], None]
@@ -59,7 +58,7 @@ def _button(label: str, action_id: str, value: str, *, style: str | None = None,
             described: str | None = None) -> ButtonElement:
     return ButtonElement(text=PlainTextObject(text=label, emoji=True), action_id=action_id,
                          value=value, style=style,
-                         accessibility_label=described[:LABEL_LIMIT] if described else None)
+                         accessibility_label=described[: blocks.LABEL_LIMIT] if described else None)
 
 
 def _section(markdown: str) -> SectionBlock:
@@ -91,7 +90,7 @@ def question_blocks(reply: AskQuestion) -> list[Block]:
     else:
         answers = [_button(o.label, f"modal_answer:{o.id}", o.id,
                            style="primary" if o.id == reply.previous else None,
-                           described=f"{o.label}, answer to: {q.prompt}") for o in q.options]
+                           described=blocks.answer_label(o.label, q.prompt)) for o in q.options]
     shown.append(ActionsBlock(block_id=f"answers:{q.id}", elements=answers))
     controls = [_button("Cancel check", "modal_cancel", "cancel", style="danger",
                         described="Cancel this check")]
