@@ -185,12 +185,23 @@ class RecordStateStore(AsyncOAuthStateStore):
 
 
 async def rotate_tokens(store: Store, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored bot token with the newest ENCRYPTION_KEY; how many there were."""
+    """Re-encrypt every stored bot token and refresh token with the newest ENCRYPTION_KEY; how
+    many installations there were. A token a running server refreshes meanwhile is kept: each
+    record is swapped only over the value that was re-encrypted, else read again."""
     installations = await store.get_records(BOTS, "installations")
     for key, value in installations.items():
-        record = json.loads(value)
-        record["bot_token"] = cipher.rotate(record["bot_token"])
-        if record.get("bot_refresh_token"):
-            record["bot_refresh_token"] = cipher.rotate(record["bot_refresh_token"])
-        await store.put_record(BOTS, "installations", key, json.dumps(record))
+        current: str | None = value
+        for _ in range(SAVE_ATTEMPTS):
+            if current is None or await store.swap_record(BOTS, "installations", key, current,
+                                                           _reencrypted(current, cipher)):
+                break
+            current = (await store.get_records(BOTS, "installations")).get(key)
     return len(installations)
+
+
+def _reencrypted(value: str, cipher: TokenCipher) -> str:
+    record = json.loads(value)
+    record["bot_token"] = cipher.rotate(record["bot_token"])
+    if record.get("bot_refresh_token"):
+        record["bot_refresh_token"] = cipher.rotate(record["bot_refresh_token"])
+    return json.dumps(record)
