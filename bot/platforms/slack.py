@@ -86,6 +86,12 @@ def check_settings(settings: Settings) -> None:
         raise ConfigurationError(
             "OAuth stores every workspace's bot token: set ENCRYPTION_KEY so they are encrypted "
             "at rest (make one with `opensource-check generate-key`).")
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if token.startswith("xoxe."):
+        raise ConfigurationError(
+            "SLACK_BOT_TOKEN is a rotating token (xoxe.xoxb-...) and expires after 12 hours: "
+            "install with OAuth instead (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), or create the "
+            "app with token_rotation_enabled false for a fixed token.")
     _check_prefix("SLACK_BOT_TOKEN", settings.slack_bot_token, "xoxb-")
     _check_prefix("SLACK_APP_TOKEN", settings.slack_app_token, "xapp-")
 

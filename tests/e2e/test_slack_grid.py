@@ -11,8 +11,11 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
+from bot.bootstrap import ConfigurationError
 from bot.crypto import TokenCipher
+from bot.platforms.slack import check_settings
 from bot.platforms.slack_oauth import RecordInstallationStore
+from bot.settings import Settings
 from bot.store.base import ConversationKey
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import FORM, SlackTestbed, open_question
@@ -118,6 +121,13 @@ async def test_uninstalling_an_org_wide_app_deletes_the_organisations_token(org)
 
 
 # --- token rotation -------------------------------------------------------------------------
+
+
+def test_a_rotating_token_as_the_fixed_bot_token_is_refused_with_what_to_do_instead() -> None:
+    settings = Settings(_env_file=None, slack_bot_token="xoxe.xoxb-1-abc",  # type: ignore[call-arg]
+                        slack_signing_secret="s")
+    with pytest.raises(ConfigurationError, match=r"rotating token.*SLACK_CLIENT_ID"):
+        check_settings(settings)
 
 
 async def expire_stored_token(bed: SlackTestbed, key: str = "E1:-") -> dict[str, object]:
