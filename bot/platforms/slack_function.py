@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import pathlib
+import re
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ CALLBACK_ID = "check_open_source_readiness"
 TITLE = "Check open source readiness"
 REQUESTER = "requester"
 CHANNEL = "workflow"  # what the history shows as the check's channel
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 OUTPUTS: dict[str, dict[str, Any]] = {
     "path": {"type": "string", "title": "Path",
@@ -125,6 +127,8 @@ def parse(flow: FlowDefinition, inputs: Mapping[str, object]) -> Request:
     requester = inputs.get(REQUESTER)
     if not isinstance(requester, str) or not requester.strip():
         raise BadInputError(f"Input `{REQUESTER}` is required: the person asking for the check.")
+    if not USER_ID.fullmatch(requester.strip()):
+        raise BadInputError(f"Input `{REQUESTER}` must be a Slack user (an id like U0123ABCD).")
     answers: dict[str, AnswerValue] = {}
     for name, value in inputs.items():
         if name == REQUESTER or value is None:

@@ -92,6 +92,7 @@ async def test_labels_work_as_well_as_ids_and_the_check_joins_the_requesters_his
 
 @pytest.mark.parametrize(("inputs", "named"), [
     ({**FORK}, "`requester` is required"),
+    ({**FORK, "requester": "alice@example.com"}, "`requester` must be a Slack user"),
     ({**FORK, "upstream": "maybe", "requester": "U1"}, "`upstream`"),
     ({**FORK, "colour": "blue", "requester": "U1"}, "`colour`"),
     ({"upstream": "no", "confidential": "none", "requester": "U1"}, "`differentiator`"),
