@@ -33,7 +33,7 @@ CALLBACK_ID = "check_open_source_readiness"
 TITLE = "Check open source readiness"
 REQUESTER = "requester"
 CHANNEL = "workflow"  # what the history shows as the check's channel
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 OUTPUTS: dict[str, dict[str, Any]] = {
     "path": {"type": "string", "title": "Path",
