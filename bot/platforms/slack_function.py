@@ -12,10 +12,10 @@ import json
 import logging
 import pathlib
 import re
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.complete.async_complete import AsyncComplete
@@ -33,6 +33,7 @@ CALLBACK_ID = "check_open_source_readiness"
 TITLE = "Check open source readiness"
 REQUESTER = "requester"
 CHANNEL = "workflow"  # what the history shows as the check's channel
+BUSY = "opensource-check is busy right now and did not run this step; please run it again."
 USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 OUTPUTS: dict[str, dict[str, Any]] = {
@@ -152,7 +153,15 @@ def outputs(rec: Recommendation) -> dict[str, Any]:
             "summary": f"{rec.headline}. {reasons}".strip()}
 
 
-Spawn = Callable[[Coroutine[Any, Any, None], str], None]
+class Spawn(Protocol):
+    """server.spawn bound to the app: run work after the ack; False when too busy."""
+
+    def __call__(self, work: Coroutine[Any, Any, None], name: str, *,
+                 notice: bool = False) -> bool: ...
+
+
+async def _quietly(work: Coroutine[Any, Any, object]) -> None:
+    await work
 
 
 class WorkflowStep:
@@ -171,7 +180,12 @@ class WorkflowStep:
         event = body.get("event") or {}
         inputs, execution = event.get("inputs"), event.get("function_execution_id")
         team = context.enterprise_id or context.team_id or ""
-        self.spawn(self.run(inputs, str(execution), team, complete, fail), "slack function")
+        if self.spawn(self.run(inputs, str(execution), team, complete, fail), "slack function"):
+            return
+        # Too busy to run it now: fail the step at once with a reason, rather than let it time out.
+        busy = _quietly(fail(error=BUSY))
+        if not self.spawn(busy, "slack function busy", notice=True):
+            busy.close()
 
     async def run(self, inputs: object, execution: str, team: str, complete: AsyncComplete,
                   fail: AsyncFail) -> None:

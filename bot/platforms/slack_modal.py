@@ -36,6 +36,7 @@ from bot.core.conversation import CANCELLED, Conversation, Inbound
 from bot.core.replies import AskQuestion, Notice
 from bot.platforms import slack_blocks as blocks
 from bot.platforms.slack_dialogue import PLACES, Who
+from bot.platforms.slack_function import Spawn
 from bot.store.base import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,10 @@ log = logging.getLogger(__name__)
 SHORTCUT = "opensource_check"
 CALLBACK = "opensource_check_modal"
 CHOICES = "modal_choices"
+BUSY = ("I am busy right now and did not take that in; nothing changed. Run the shortcut again "
+        "in a moment to continue where you were.")
 GONE = frozenset({"hash_conflict", "not_found", "view_not_found"})  # a newer view, or closed
 
-Spawn = Callable[[Coroutine[Any, Any, None], str], None]
 WhoOf = Callable[[AsyncBoltContext, dict[str, Any]], Who | None]
 
 
@@ -135,7 +137,8 @@ class Modal:
         await ack()
         who, trigger = self.who_of(context, body), body.get("trigger_id")
         if who is not None and isinstance(trigger, str):
-            self.spawn(self.open(client, who, trigger), "slack shortcut")
+            self._later(self.open(client, who, trigger),
+                        lambda: client.views_open(trigger_id=trigger, view=busy_view()))
 
     async def on_click(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                        context: AsyncBoltContext) -> None:
@@ -146,7 +149,17 @@ class Modal:
         action = body["actions"][0]
         inbound = _inbound(action["action_id"], str(view.get("private_metadata", "")), view)
         event = f"slack:{body.get('trigger_id')}" if body.get("trigger_id") else None
-        self.spawn(self.click(client, who, inbound, view, event), "slack modal")
+        self._later(self.click(client, who, inbound, view, event),
+                    lambda: client.views_update(view_id=view.get("id"), view=busy_view()))
+
+    def _later(self, work: Coroutine[Any, Any, None],
+               busy: Callable[[], Coroutine[Any, Any, object]]) -> None:
+        """Run the work after the ack; too busy, show the user so in the modal instead."""
+        if self.spawn(work, "slack modal"):
+            return
+        notice = _quietly(busy())
+        if not self.spawn(notice, "slack modal busy", notice=True):
+            notice.close()
 
     async def on_tick(self, ack: AsyncAck) -> None:
         await ack()  # the ticks are read from the view's state when Continue is pressed
@@ -208,6 +221,20 @@ class Modal:
 
     def _context(self, who: Who) -> Context:
         return Context(channel="modal", user_name=who.name)
+
+
+def busy_view() -> dict[str, Any]:
+    """What the modal shows when the replica is too busy to take a click in."""
+    return View(type="modal", callback_id=CALLBACK, title=PlainTextObject(text="opensource-check"),
+                close=PlainTextObject(text="Close"),
+                blocks=[_section(f":hourglass: {BUSY}")]).to_dict()
+
+
+async def _quietly(work: Coroutine[Any, Any, object]) -> None:
+    try:
+        await work
+    except SlackApiError:
+        log.info("busy notice not shown in the modal")
 
 
 def _inbound(action_id: str, ref: str, view: dict[str, Any]) -> Inbound | None:

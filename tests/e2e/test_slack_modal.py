@@ -14,7 +14,7 @@ import pytest
 
 from bot.core.conversation import CANCELLED
 from bot.platforms.slack_dialogue import Who
-from bot.platforms.slack_modal import SHORTCUT, modal_key
+from bot.platforms.slack_modal import BUSY, SHORTCUT, modal_key
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import FORM, SlackTestbed, slack_settings
 
@@ -182,3 +182,18 @@ async def test_the_dm_check_and_the_modal_check_are_separate(slack, fake) -> Non
     await slack.command("U1")
     dm_questions = [m for m in fake.dm("U1") if m.text.startswith("Question")]
     assert dm_questions and dm_questions[-1].text.startswith("Question 1")
+
+
+async def test_a_shortcut_when_the_replica_is_full_opens_a_modal_that_says_so(
+        fake, tmp_path) -> None:
+    bed = SlackTestbed(fake, slack_settings(fake, tmp_path), turn_limit=1)
+    await bed.start()
+    try:
+        fake.delays["chat.postMessage"] = 0.5  # U1's turn is still in flight ...
+        await bed.send(bed.command_body("U1"), FORM, settle=False)
+        view_id = await shortcut(bed, "U2")  # ... when U2 picks the shortcut
+        assert BUSY.split(";")[0] in text(fake.views[view_id])
+        assert bed.advisor is not None
+        assert await bed.advisor.current(modal_key(Who("T1", "U2"))) is None  # nothing changed
+    finally:
+        await bed.stop()

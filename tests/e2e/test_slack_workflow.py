@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.core.engine import Engine
-from bot.platforms.slack_function import CALLBACK_ID, definition, regenerate
+from bot.platforms.slack_function import BUSY, CALLBACK_ID, definition, regenerate
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import SlackTestbed, slack_settings
 
@@ -137,3 +137,16 @@ def test_manifest_and_readme_are_what_the_generator_writes() -> None:
     readme = (ROOT / "README.md").read_text()
     assert regenerate(manifest, readme, Engine.default().flow) == (manifest, readme), (
         "run: python -m bot.platforms.slack_function")
+
+
+async def test_a_step_that_arrives_when_the_replica_is_full_fails_at_once(fake, tmp_path) -> None:
+    bed = SlackTestbed(fake, slack_settings(fake, tmp_path), turn_limit=1)
+    await bed.start()
+    try:
+        fake.delays["chat.postMessage"] = 0.5  # U1's turn is still in flight ...
+        await bed.send(bed.command_body("U1"), "application/x-www-form-urlencoded",
+                       settle=False)
+        assert await run(bed, {**FORK, "requester": "U2"}) == 200  # ... when the step runs
+        assert failed(fake) == [BUSY] and completed(fake) == []
+    finally:
+        await bed.stop()
