@@ -100,3 +100,10 @@ class FakeStore:
 
     async def delete_record(self, kind: str, scope: str, key: str) -> None:
         self.records.pop((kind, scope, key), None)
+
+    async def swap_record(self, kind: str, scope: str, key: str, expected: str | None,
+                          value: str) -> bool:
+        if self.records.get((kind, scope, key)) != expected:
+            return False
+        self.records[(kind, scope, key)] = value
+        return True

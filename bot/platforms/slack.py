@@ -19,6 +19,7 @@ from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -37,6 +38,8 @@ from bot.crypto import TokenCipher
 from bot.errors import ConfigurationError, StoreUnavailableError
 from bot.platforms import slack_blocks as blocks
 from bot.platforms.slack_dialogue import Dialogue, Who
+from bot.platforms.slack_function import WorkflowStep
+from bot.platforms.slack_modal import Modal
 from bot.platforms.slack_oauth import RecordInstallationStore, RecordStateStore
 from bot.server import spawn
 from bot.settings import Settings
@@ -83,6 +86,12 @@ def check_settings(settings: Settings) -> None:
         raise ConfigurationError(
             "OAuth stores every workspace's bot token: set ENCRYPTION_KEY so they are encrypted "
             "at rest (make one with `opensource-check generate-key`).")
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if token.startswith("xoxe."):
+        raise ConfigurationError(
+            "SLACK_BOT_TOKEN is a rotating token (xoxe.xoxb-...) and expires after 12 hours: "
+            "install with OAuth instead (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), or create the "
+            "app with token_rotation_enabled false for a fixed token.")
     _check_prefix("SLACK_BOT_TOKEN", settings.slack_bot_token, "xoxb-")
     _check_prefix("SLACK_APP_TOKEN", settings.slack_app_token, "xapp-")
 
@@ -122,18 +131,27 @@ class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return wait.isdigit() and int(wait) <= MAX_RETRY_AFTER_SECONDS
 
 
-def _oauth(advisor: Advisor, settings: Settings) -> AsyncOAuthSettings | None:
+def _oauth(advisor: Advisor, settings: Settings,
+           client: AsyncWebClient) -> AsyncOAuthSettings | None:
     if settings.slack_client_id is None or settings.slack_client_secret is None:
         return None
     cipher = TokenCipher(settings.encryption_key.get_secret_value()
                          if settings.encryption_key else None)
-    return AsyncOAuthSettings(
+    installations = RecordInstallationStore(advisor.store, cipher,
+                                            allowed=settings.workspace_allow_list)
+    oauth = AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(), scopes=list(BOT_SCOPES),
-        installation_store=RecordInstallationStore(advisor.store, cipher,
-                                                    allowed=settings.workspace_allow_list),
+        installation_store=installations,
         installation_store_bot_only=True, state_store=RecordStateStore(advisor.store),
         install_path="/slack/install", redirect_uri_path="/slack/oauth_redirect")
+    # Bolt's default authorizer refreshes rotating tokens with a client of its own (slack.com,
+    # a session per call); this one refreshes through the app's client, 120 minutes ahead.
+    oauth.authorize = AsyncInstallationStoreAuthorize(
+        logger=log, client_id=oauth.client_id, client_secret=oauth.client_secret,
+        installation_store=installations, bot_only=True, client=client,
+        token_rotation_expiration_minutes=oauth.token_rotation_expiration_minutes)
+    return oauth
 
 
 class Spawn(Protocol):
@@ -148,13 +166,16 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
                session: aiohttp.ClientSession) -> AsyncApp:
     """The bolt app with every listener registered."""
     secret = settings.slack_signing_secret
-    bolt = AsyncApp(client=web_client(settings, session), process_before_response=True,
+    client = web_client(settings, session)
+    bolt = AsyncApp(client=client, process_before_response=True,
                     signing_secret=secret.get_secret_value() if secret else "",
-                    oauth_settings=_oauth(advisor, settings), logger=log)
+                    oauth_settings=_oauth(advisor, settings, client), logger=log)
     allowed = settings.workspace_allow_list
     if allowed:
         bolt.middleware(_only_allowed_workspaces(allowed))
     Listeners(Dialogue(advisor), spawn).register(bolt)
+    WorkflowStep(advisor, spawn).register(bolt)
+    Modal(advisor, spawn, _who).register(bolt)
     if bolt.installation_store is not None:
         # Uninstalling the app or revoking its token deletes the workspace's stored token.
         bolt.enable_token_revocation_listeners()
@@ -215,8 +236,12 @@ def _dig(data: Any, *path: str) -> str | None:
 
 
 def _who(context: AsyncBoltContext, body: dict[str, Any]) -> Who | None:
-    """Who sent this; None when the payload names no user (Slack always does)."""
-    user, team = context.user_id, context.team_id or context.enterprise_id
+    """Who sent this; None when the payload names no user (Slack always does).
+
+    On Enterprise Grid a user id is the same person in every workspace of the organisation, so
+    the organisation, not the workspace, keys their check, history and records.
+    """
+    user, team = context.user_id, context.enterprise_id or context.team_id
     if not isinstance(user, str) or not user.strip() or not isinstance(team, str) or not team:
         log.warning("Slack payload without a user ignored")
         return None
@@ -340,8 +365,8 @@ class Listeners:
         who, value = _who(context, body), _value(body)
         if who is None or value is None:
             return
-        chosen = _dig(body, "state", "values", "result", "summary_channel",
-                      "selected_conversation")
+        picked = ("values", "result", "summary_channel", "selected_conversation")
+        chosen = _dig(body, "state", *picked) or _dig(body, "view", "state", *picked)  # modal
         dm = _dig(body, "channel", "id")
         self._later("post summary", lambda: self.dialogue.post_summary(
             client, who, value, chosen, dm, event_id=_dig(body, "trigger_id")),

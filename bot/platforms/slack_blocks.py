@@ -77,9 +77,24 @@ def _context(markdown: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=markdown[:SECTION_LIMIT])])
 
 
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+LABEL_LIMIT = 75  # Slack's limit for a button's accessibility_label
+DESCRIBED = {  # what screen readers say for buttons whose text alone is ambiguous
+    "help": "Why we ask this question", "back": "Back to the previous question",
+    "cancel": "Cancel this check", "post_summary": "Post a summary of this result to the channel",
+    "start_over": "Start a new check from the first question"}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None,
+            described: str | None = None) -> ButtonElement:
+    described = described or DESCRIBED.get(action_id)
     return ButtonElement(text=PlainTextObject(text=label, emoji=True), action_id=action_id,
-                         value=value, style=style)
+                         value=value, style=style,
+                         accessibility_label=described[:LABEL_LIMIT] if described else None)
+
+
+def answer_label(label: str, prompt: str) -> str:
+    """An answer button's accessible name: the answer and the question it answers."""
+    return f"{label}, answer to: {prompt}"[:LABEL_LIMIT]
 
 
 def answer_value(ref: str, option: str) -> str:
@@ -91,7 +106,8 @@ def question(reply: AskQuestion) -> Message:
     """One question: prompt, a button per option, why-we-ask, back, cancel, and progress."""
     q = reply.question
     answers = [_button(o.label, f"answer:{o.id}", answer_value(reply.ref, o.id),
-                       "primary" if o.id == reply.previous else None) for o in q.options]
+                       "primary" if o.id == reply.previous else None,
+                       answer_label(o.label, q.prompt)) for o in q.options]
     controls = [_button("Why we ask", "help", reply.ref)]
     if reply.can_go_back:
         controls.append(_button("Back", "back", reply.ref))

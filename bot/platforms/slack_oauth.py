@@ -2,7 +2,7 @@
 
 slack_sdk ships SQLAlchemy stores, but they would add their own tables beside the project's and
 know nothing of Redis deployments; the store's small-record API already works everywhere.
-Bot tokens are encrypted with bot.crypto when ENCRYPTION_KEY is set.
+Bot tokens and refresh tokens are encrypted with bot.crypto when ENCRYPTION_KEY is set.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ BOTS = "slack.bot"
 STATES = "slack.oauth_state"
 STATES_SCOPE = "pending"
 STATE_TTL_SECONDS = 600
+SAVE_ATTEMPTS = 10
 
 
 class WorkspaceNotAllowedError(Exception):
@@ -41,7 +42,12 @@ def _team_key(enterprise_id: str | None, team_id: str | None,
 
 
 class RecordInstallationStore(AsyncInstallationStore):
-    """Bot installations, one record per workspace (or per org for org-wide installs)."""
+    """Bot installations, one record per workspace, or one per organisation for org-wide installs.
+
+    With token rotation, replicas refreshing the same expiring token at once each get a new one
+    from Slack and race to save it: the save is a compare-and-set that keeps the token issued
+    last (the later expiry), so a slow replica never puts an older token back.
+    """
 
     def __init__(self, store: Store, cipher: TokenCipher,
                  allowed: frozenset[str] = frozenset()) -> None:
@@ -61,23 +67,44 @@ class RecordInstallationStore(AsyncInstallationStore):
             log.warning("install refused: workspace not in ALLOWED_WORKSPACES",
                         extra={"workspace": bot.team_id})
             raise WorkspaceNotAllowedError(bot.team_id)
-        record: dict[str, Any] = {
+        record = self._record(bot)
+        key = _team_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
+        for _ in range(SAVE_ATTEMPTS):
+            stored = (await self._store.get_records(BOTS, "installations")).get(key)
+            if stored is not None and _newer(json.loads(stored), record):
+                log.info("a newer slack token is already stored", extra={"workspace": key})
+                return
+            if await self._store.swap_record(BOTS, "installations", key, stored,
+                                             json.dumps(record)):
+                log.info("slack installation saved", extra={"workspace": key})
+                return
+        log.warning("slack installation not saved: too many concurrent saves",
+                    extra={"workspace": key})
+
+    def _record(self, bot: Bot) -> dict[str, Any]:
+        refresh = bot.bot_refresh_token
+        return {
             "app_id": bot.app_id, "enterprise_id": bot.enterprise_id, "team_id": bot.team_id,
             "team_name": bot.team_name, "bot_token": self._cipher.encrypt(bot.bot_token),
             "bot_id": bot.bot_id, "bot_user_id": bot.bot_user_id, "bot_scopes": bot.bot_scopes,
+            "bot_refresh_token": self._cipher.encrypt(refresh) if refresh else None,
+            "bot_token_expires_at": bot.bot_token_expires_at,
             "is_enterprise_install": bot.is_enterprise_install, "installed_at": bot.installed_at}
-        key = _team_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
-        await self._store.put_record(BOTS, "installations", key, json.dumps(record))
-        log.info("slack workspace installed", extra={"workspace": bot.team_id})
 
     async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
                              is_enterprise_install: bool | None = False) -> Bot | None:
         records = await self._store.get_records(BOTS, "installations")
         found = records.get(_team_key(enterprise_id, team_id, is_enterprise_install))
+        if found is None and enterprise_id:
+            # A workspace of an organisation that installed the app org-wide: some payloads do
+            # not say `is_enterprise_install`, so the organisation's install is the fallback.
+            found = records.get(_team_key(enterprise_id, None, True))
         if found is None:
             return None
         record = json.loads(found)
         record["bot_token"] = self._cipher.decrypt(record["bot_token"])
+        if record.get("bot_refresh_token"):
+            record["bot_refresh_token"] = self._cipher.decrypt(record["bot_refresh_token"])
         return Bot(**record)
 
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
@@ -92,6 +119,8 @@ class RecordInstallationStore(AsyncInstallationStore):
             app_id=bot.app_id, enterprise_id=bot.enterprise_id, team_id=bot.team_id,
             team_name=bot.team_name, bot_token=bot.bot_token, bot_id=bot.bot_id,
             bot_user_id=bot.bot_user_id, bot_scopes=bot.bot_scopes, user_id=user_id or "",
+            bot_refresh_token=bot.bot_refresh_token,
+            bot_token_expires_at=bot.bot_token_expires_at,
             is_enterprise_install=bot.is_enterprise_install, installed_at=bot.installed_at)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
@@ -103,6 +132,12 @@ class RecordInstallationStore(AsyncInstallationStore):
                                         ) -> None:
         # Bot-only installs: the workspace's one bot record goes, whoever's install it was.
         await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+
+def _newer(stored: dict[str, Any], saving: dict[str, Any]) -> bool:
+    """Whether the stored token was issued after the one being saved (rotating tokens only)."""
+    before, after = stored.get("bot_token_expires_at"), saving.get("bot_token_expires_at")
+    return before is not None and after is not None and int(before) > int(after)
 
 
 class RecordStateStore(AsyncOAuthStateStore):
@@ -150,10 +185,23 @@ class RecordStateStore(AsyncOAuthStateStore):
 
 
 async def rotate_tokens(store: Store, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored bot token with the newest ENCRYPTION_KEY; how many there were."""
+    """Re-encrypt every stored bot token and refresh token with the newest ENCRYPTION_KEY; how
+    many installations there were. A token a running server refreshes meanwhile is kept: each
+    record is swapped only over the value that was re-encrypted, else read again."""
     installations = await store.get_records(BOTS, "installations")
     for key, value in installations.items():
-        record = json.loads(value)
-        record["bot_token"] = cipher.rotate(record["bot_token"])
-        await store.put_record(BOTS, "installations", key, json.dumps(record))
+        current: str | None = value
+        for _ in range(SAVE_ATTEMPTS):
+            if current is None or await store.swap_record(BOTS, "installations", key, current,
+                                                           _reencrypted(current, cipher)):
+                break
+            current = (await store.get_records(BOTS, "installations")).get(key)
     return len(installations)
+
+
+def _reencrypted(value: str, cipher: TokenCipher) -> str:
+    record = json.loads(value)
+    record["bot_token"] = cipher.rotate(record["bot_token"])
+    if record.get("bot_refresh_token"):
+        record["bot_refresh_token"] = cipher.rotate(record["bot_refresh_token"])
+    return json.dumps(record)

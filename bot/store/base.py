@@ -115,3 +115,9 @@ class Store(Protocol):
 
     async def delete_record(self, kind: str, scope: str, key: str) -> None:
         """Forget one record (no error when absent)."""
+
+    async def swap_record(self, kind: str, scope: str, key: str, expected: str | None,
+                          value: str) -> bool:
+        """Compare-and-set: store `value` if the record is `expected` (None: absent); True when
+        it did. Racing writers of one record (e.g. replicas saving a rotated token) never lose
+        each other's writes unseen."""

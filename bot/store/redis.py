@@ -181,3 +181,8 @@ class RedisConversationStore:
     async def delete_record(self, kind: str, scope: str, key: str) -> None:
         """Forget one record (in SQL)."""
         await self.sql.delete_record(kind, scope, key)
+
+    async def swap_record(self, kind: str, scope: str, key: str, expected: str | None,
+                          value: str) -> bool:
+        """Compare-and-set a record (in SQL)."""
+        return await self.sql.swap_record(kind, scope, key, expected, value)

@@ -413,6 +413,20 @@ class SqlStore:
             await connection.execute(delete(records).where(
                 records.c.kind == kind, records.c.scope == scope, records.c.key == key))
 
+    async def swap_record(self, kind: str, scope: str, key: str, expected: str | None,
+                          value: str) -> bool:
+        """Insert when `expected` is None, else update where the value is `expected`: one
+        statement whose row count says whether this writer won."""
+        if expected is None:
+            statement: Any = self._insert(records).values(
+                kind=kind, scope=scope, key=key, value=value).on_conflict_do_nothing()
+        else:
+            statement = update(records).values(value=value).where(
+                records.c.kind == kind, records.c.scope == scope, records.c.key == key,
+                records.c.value == expected)
+        async with self.engine.begin() as connection:
+            return bool((await connection.execute(statement)).rowcount == 1)
+
     # --- retention --------------------------------------------------------------------------
 
     async def purge_expired(self, now: datetime) -> int:

@@ -1,5 +1,7 @@
 """A local fake of Slack's Web API over real HTTP: it records every call, keeps the messages it was
 asked to post or update, and can answer with scripted errors (not_in_channel, 429 + Retry-After).
+It also plays OAuth (workspace and org-wide installs, token rotation with refresh tokens), modals
+(views.open and views.update with Slack's hash check) and custom functions (functions.complete*).
 
 Point the app's SLACK_API_URL at `fake.api_url`; slash command response_urls at `fake.hooks_url`.
 """
@@ -66,6 +68,13 @@ class FakeSlack:
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.socket_open = asyncio.Event()
         self.oauth_team = ("T2", "xoxb-T2-token")
+        self.oauth_enterprise: str | None = None  # set: installs are org-wide for this org
+        self.rotating = False  # installs hand out expiring tokens and refresh tokens
+        self.expires_in = 43200  # Slack's rotating tokens live 12 hours
+        self.expired: set[str] = set()  # access tokens Slack now answers with token_expired
+        self.refresh_tokens: dict[str, str] = {}  # live refresh token -> who it installs
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as shown now
+        self._rotations = itertools.count(1)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -106,7 +115,7 @@ class FakeSlack:
             params.update(await request.json())
         else:
             params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
-        for name in ("blocks", "view"):
+        for name in ("blocks", "view", "outputs"):
             if isinstance(params.get(name), str):
                 params[name] = json.loads(params[name])
         return params
@@ -125,9 +134,16 @@ class FakeSlack:
             return web.json_response(body, status=failure.status, headers=headers)
         if method == "apps.connections.open" and (token or "").startswith("xapp-"):
             return web.json_response({"ok": True, "url": f"{self.url.replace('http', 'ws')}/link"})
-        if method != "oauth.v2.access" and token not in self.tokens:
+        if method != "oauth.v2.access" and token in self.expired:
+            return web.json_response({"ok": False, "error": "token_expired"})
+        if method != "oauth.v2.access" and token not in self.tokens and not (
+                token or "").startswith("xwfp-"):  # function execution tokens are Slack's own
             return web.json_response({"ok": False, "error": "invalid_auth"})
-        return web.json_response({"ok": True, **self._answer(method, params, token)})
+        try:
+            answer = self._answer(method, params, token)
+        except SlackError as error:
+            return web.json_response({"ok": False, "error": str(error)})
+        return web.json_response({"ok": True, **answer})
 
     async def _hook(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
@@ -172,7 +188,9 @@ class FakeSlack:
             "chat.update": lambda: self._update(channel, params),
             "chat.scheduleMessage": lambda: {"channel": channel, "scheduled_message_id": "Q1",
                                              "post_at": params["post_at"]},
-            "oauth.v2.access": self._oauth,
+            "oauth.v2.access": lambda: self._oauth(params),
+            "views.open": lambda: self._open_view(params),
+            "views.update": lambda: self._update_view(params),
         }
         return answers.get(method, dict)()
 
@@ -192,10 +210,61 @@ class FakeSlack:
                                     params.get("blocks", []), user))
         return {"channel": channel, "ts": ts}
 
-    def _oauth(self) -> dict[str, Any]:
+    def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("grant_type") == "refresh_token":
+            return self._refresh(str(params.get("refresh_token")))
         team, token = self.oauth_team
-        self.tokens[token] = team
+        org = self.oauth_enterprise
+        self.tokens[token] = org or team
+        answer = {"access_token": token, "token_type": "bot", "scope": "chat:write,commands",
+                  "bot_user_id": f"UBOT{team}", "app_id": "A1",
+                  "team": None if org else {"id": team, "name": f"Team {team}"},
+                  "enterprise": {"id": org, "name": f"Org {org}"} if org else None,
+                  "is_enterprise_install": org is not None, "authed_user": {"id": "U9"}}
+        return {**answer, **self._rotation(org or team)}
+
+    def _rotation(self, installed: str) -> dict[str, Any]:
+        if not self.rotating:
+            return {}
+        refresh = f"xoxe-1-refresh-{next(self._rotations)}"
+        self.refresh_tokens[refresh] = installed
+        return {"refresh_token": refresh, "expires_in": self.expires_in}
+
+    def _refresh(self, refresh_token: str) -> dict[str, Any]:
+        """grant_type=refresh_token: a new access token and refresh token; the old access
+        token keeps working until it expires, as Slack's do."""
+        installed = self.refresh_tokens.get(refresh_token)
+        if installed is None:
+            raise SlackError("invalid_refresh_token")
+        token = f"xoxe.xoxb-{installed}-rotated-{next(self._rotations)}"
+        self.tokens[token] = installed
         return {"access_token": token, "token_type": "bot", "scope": "chat:write,commands",
-                "bot_user_id": f"UBOT{team}", "app_id": "A1",
-                "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
-                "is_enterprise_install": False, "authed_user": {"id": "U9"}}
+                **self._rotation(installed)}
+
+    def expire(self, token: str) -> None:
+        """From now on, calls with `token` fail with token_expired."""
+        self.expired.add(token)
+
+    def _open_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not str(params.get("trigger_id", "")).startswith("trigger"):
+            raise SlackError("invalid_trigger_id")
+        view_id = f"V{next(self._ts)}"
+        return {"view": self._show(view_id, params["view"])}
+
+    def _update_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = str(params.get("view_id"))
+        shown = self.views.get(view_id)
+        if shown is None:
+            raise SlackError("not_found")
+        if params.get("hash") is not None and params["hash"] != shown["hash"]:
+            raise SlackError("hash_conflict")  # someone updated the view since it was read
+        return {"view": self._show(view_id, params["view"])}
+
+    def _show(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        shown = {**view, "id": view_id, "hash": f"hash-{next(self._ts)}", "state": {"values": {}}}
+        self.views[view_id] = shown
+        return shown
+
+
+class SlackError(Exception):
+    """An `ok: false` answer with this error code."""

@@ -19,6 +19,8 @@ import pytest
 from bot.crypto import generate_key
 from bot.errors import ConfigurationError
 from bot.platforms.slack import BOT_SCOPES, check_settings
+from bot.platforms.slack_function import CALLBACK_ID
+from bot.platforms.slack_modal import SHORTCUT
 from bot.settings import Settings
 from bot.store.base import ConversationKey
 from tests.e2e.fake_slack import FakeSlack, Posted
@@ -451,6 +453,19 @@ def test_the_manifest_validates_and_asks_for_exactly_the_scopes_the_code_uses() 
     command = manifest["features"]["slash_commands"][0]
     assert command["command"] == "/opensource-check" and command["usage_hint"]
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
-        "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked"}
+        "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked",
+        "function_executed"}
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_the_manifest_declares_org_deploy_rotation_the_step_and_the_shortcut() -> None:
+    manifest = json.loads((ROOT / "manifest.json").read_text())
+    settings = manifest["settings"]
+    assert settings["org_deploy_enabled"] is True and settings["token_rotation_enabled"] is True
+    assert settings["function_runtime"] == "remote"
+    assert set(manifest["functions"]) == {CALLBACK_ID}
+    assert manifest["features"]["shortcuts"] == [
+        {"name": "Run an opensource-check", "type": "global", "callback_id": SHORTCUT,
+         "description": manifest["features"]["shortcuts"][0]["description"]}]
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]  # shortcuts need it

@@ -218,6 +218,25 @@ async def test_old_history_is_purged_and_a_user_can_be_forgotten(store, engine):
 # --- records, health, migrations ------------------------------------------------------------
 
 
+async def test_a_record_swap_applies_only_over_the_expected_value(store):
+    assert await store.swap_record("k", "s", "key", None, "one") is True
+    assert await store.swap_record("k", "s", "key", None, "again") is False
+    assert await store.swap_record("k", "s", "key", "stale", "two") is False
+    assert await store.swap_record("k", "s", "key", "one", "two") is True
+    assert await store.get_records("k", "s") == {"key": "two"}
+
+
+async def test_replicas_swapping_one_record_at_once_let_exactly_one_win(backend, store):
+    await store.put_record("k", "s", "key", "v0")
+    replicas = [backend.open() for _ in range(4)]
+    await asyncio.gather(*(replica.setup() for replica in replicas))
+    won = await asyncio.gather(*(replica.swap_record("k", "s", "key", "v0", f"v{n}")
+                                 for n, replica in enumerate(replicas, start=1)))
+    assert won.count(True) == 1
+    winner = won.index(True) + 1
+    assert await store.get_records("k", "s") == {"key": f"v{winner}"}
+
+
 async def test_records_are_replaced_listed_by_scope_and_deleted(store):
     await store.put_record("channel", "tenant-1", "a", "one")
     await store.put_record("channel", "tenant-1", "a", "two")

@@ -1,4 +1,4 @@
-"""Rotating ENCRYPTION_KEY re-encrypts the stored Slack tokens."""
+"""Rotating ENCRYPTION_KEY re-encrypts the stored Slack tokens and refresh tokens."""
 
 from __future__ import annotations
 
@@ -31,18 +31,19 @@ async def install(database_url: str, cipher: TokenCipher) -> None:
     try:
         await RecordInstallationStore(store, cipher).async_save_bot(Bot(
             app_id="A1", team_id="T1", bot_token="xoxb-secret", bot_id="B1",
-            bot_user_id="U0", installed_at=1.0))
+            bot_user_id="U0", installed_at=1.0, bot_refresh_token="xoxe-1-refresh",
+            bot_token_expires_at=2_000_000_000))
     finally:
         await store.close()
 
 
-async def stored_token(database_url: str) -> str:
+async def stored_token(database_url: str, name: str = "bot_token") -> str:
     store = SqlStore(database_url)
     try:
         record = (await store.get_records(BOTS, "installations"))["-:T1"]
     finally:
         await store.close()
-    return str(json.loads(record)["bot_token"])
+    return str(json.loads(record)[name])
 
 
 def test_rotate_keys_moves_stored_tokens_to_the_newest_key(tmp_path: Path) -> None:
@@ -53,6 +54,8 @@ def test_rotate_keys_moves_stored_tokens_to_the_newest_key(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert "Re-encrypted 1" in result.stdout
     assert TokenCipher(new).decrypt(asyncio.run(stored_token(url))) == "xoxb-secret"
+    refresh = asyncio.run(stored_token(url, "bot_refresh_token"))
+    assert TokenCipher(new).decrypt(refresh) == "xoxe-1-refresh"  # rotating tokens' too
 
 
 def test_rotate_keys_without_the_old_key_fails_and_changes_nothing(tmp_path: Path) -> None:
