@@ -66,6 +66,7 @@ class FakeSlack:
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.socket_open = asyncio.Event()
         self.oauth_team = ("T2", "xoxb-T2-token")
+        self.groups: dict[str, list[str]] = {}  # user group id -> member ids
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -81,6 +82,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk GETs a few read methods
         app.router.add_post("/hooks/{rest:.*}", self._hook)
         app.router.add_get("/link", self._link)
         self._runner, self.url = await serve_locally(app)
@@ -173,6 +175,8 @@ class FakeSlack:
             "chat.scheduleMessage": lambda: {"channel": channel, "scheduled_message_id": "Q1",
                                              "post_at": params["post_at"]},
             "oauth.v2.access": self._oauth,
+            "usergroups.users.list": lambda: {
+                "users": self.groups.get(str(params.get("usergroup")), [])},
         }
         return answers.get(method, dict)()
 
