@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -34,9 +34,12 @@ from bot.core.replies import AskQuestion, Closed, Notice, Result
 from bot.platforms import teams_cards as cards
 from bot.platforms.teams_channels import Channels
 from bot.platforms.teams_hosting import ReusingAuthentication
-from bot.server import spawn
+from bot.server import REVIEWS, run_daily, spawn
 from bot.settings import Settings
 from bot.store.base import ConversationKey
+
+if TYPE_CHECKING:
+    from bot.platforms.teams_review import TeamsReviews
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,12 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> N
     authentication = app[AUTHENTICATION] = ReusingAuthentication(settings)
     edge = TeamsEdge(advisor, CloudAdapter(authentication), settings.microsoft_app_id or "")
     app.router.add_post("/api/messages", edge.messages)
+    desk = app.get(REVIEWS)
+    if desk is not None and desk.enabled:
+        from bot.platforms.teams_review import TeamsReviews  # noqa: PLC0415  (with a policy)
+
+        edge.reviews = TeamsReviews(desk, advisor, edge.adapter, edge.app_id, edge._render)
+        run_daily(app, "teams review reminders", edge.reviews.daily)
 
     async def close_clients(_: web.Application) -> None:
         await authentication.close()
@@ -112,6 +121,7 @@ class TeamsEdge:
         self.adapter = adapter
         self.app_id = app_id
         self.channels = Channels(advisor.store, adapter, app_id)
+        self.reviews: TeamsReviews | None = None  # with a company policy
 
     async def messages(self, request: web.Request) -> web.Response:
         """Authenticate, acknowledge, and run the turn after the response."""
@@ -154,6 +164,8 @@ class TeamsEdge:
         key = key_of(activity)
         if not said or said in START or "opensource check" in said:
             await self._start(context, key)
+        elif said == "reviews" and self.reviews is not None:
+            await self.reviews.queue(context, key)
         elif said == "history":
             page = await self.advisor.store.history(user_id=key.user, platform=PLATFORM, limit=5)
             await context.send_activity(cards.history(page.entries))
@@ -206,7 +218,9 @@ class TeamsEdge:
     async def _on_submit(self, context: TurnContext, value: dict[str, Any]) -> None:
         activity = context.activity
         key, kind = key_of(activity), value["ocb"]
-        if value.get("owner") != key.user:
+        if self.reviews is not None and self.reviews.is_review(value):
+            await self.reviews.on_submit(context, key, value)  # reviewers decide others' checks
+        elif value.get("owner") != key.user:
             await context.send_activity(NOT_YOURS)
         elif kind == "post":
             await self._post(context, value)
@@ -239,6 +253,8 @@ class TeamsEdge:
         updates = [self._update_card(context, card, reply) for reply in turn.replies
                    if isinstance(reply, Closed) and card.get("ref") == reply.ref]
         await asyncio.gather(*updates, send_in_order())
+        if self.reviews is not None and turn.changed:
+            await self.reviews.after_result(context, key, turn)
 
     async def _ask(self, context: TurnContext, key: ConversationKey, reply: AskQuestion,
                    previous: dict[str, str]) -> None:
