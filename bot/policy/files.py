@@ -94,6 +94,12 @@ next_steps:                     # added after the advice's own steps
 re_review_months:               # when a decision is checked again, by path
   innersource_first: 6
   open_source: 12
+
+authorship:                     # for `scan`: who is who among commit authors
+  entities:
+    Example Inc: [example.com]
+  contractors: [devshop.example]
+internal_patterns: ["*.example.net"]   # for `scan`: internal host names
 """
 
 

@@ -1,8 +1,8 @@
 """The company policy file's model: what an OSPO configures, validated with `extra="forbid"`.
 
 No I/O here: `bot.policy.files` reads the YAML, `bot.policy.apply` applies a policy to a
-recommendation. Each section is its own model, so a later section (a `scan:` block for the
-repository scan's authorship and internal patterns, say) is one more field on `Policy`.
+recommendation. Each section is its own model; `authorship` and `internal_patterns` are the
+repository scan's (bot.scan.policy), so one file serves the server and `scan`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.outcomes import Flag, Link, Path
+from bot.scan.policy import Authorship
 
 
 class _Section(BaseModel):
@@ -119,6 +120,11 @@ class Policy(_Section):
                                   description="Internal links, shown before the public ones.")
     next_steps: ByOutcome = Field(default_factory=ByOutcome,
                                   description="Extra next steps, after the advice's own.")
+    authorship: Authorship = Field(
+        default_factory=Authorship, description="For `scan`: who is who among commit authors.")
+    internal_patterns: list[str] = Field(
+        default_factory=list, description="For `scan`: host name globs that are internal "
+        "(`*.acme.net`), beside the defaults.")
     re_review_months: dict[Path, Annotated[int, Field(ge=1, le=120)]] = Field(
         default_factory=dict, description="Months until a decision is checked again, by path "
         "(the advice's own default otherwise).")

@@ -145,3 +145,18 @@ def test_reviewers_are_known_by_slack_id_group_membership_or_entra_object_id():
 def test_the_readme_policy_reference_is_current():
     readme = (ROOT / "README.md").read_text()
     assert f"<!-- policy:start -->\n{policy_reference()}\n<!-- policy:end -->" in readme
+
+
+def test_one_company_policy_file_serves_the_server_and_the_scan(tmp_path: Path):
+    from bot.scan.policy import PolicyError as ScanPolicyError  # noqa: PLC0415
+    from bot.scan.policy import load_policy as load_scan_policy  # noqa: PLC0415
+
+    example = tmp_path / "policy.yaml"
+    example.write_text(EXAMPLE)
+    scan = load_scan_policy(example)
+    assert scan.role_of("example.com") == ("entity", "Example Inc")
+    assert "*.example.net" in scan.host_patterns
+    assert load_policy(example).slack.channel == "C0123456789"
+    example.write_text("authorship: {entitys: {}}\n")
+    with pytest.raises(ScanPolicyError, match=r"authorship\.entitys: unknown key"):
+        load_scan_policy(example)
