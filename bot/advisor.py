@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 
 from bot.core.conversation import Conversation, Inbound
 from bot.core.engine import Engine, Step, command_of
+from bot.core.flow import Answers
 from bot.core.replies import Notice, Reply, Result
 from bot.observability import CHECKS_COMPLETED, CHECKS_STARTED, ERRORS, OUTCOMES, TURNS
+from bot.policy import Policy, apply_policy
 from bot.ratelimit import RateLimiter
-from bot.store.base import ConflictError, ConversationKey, HistoryEntry, Store
+from bot.store.base import ConflictError, ConversationKey, HistoryEntry, Store, check_id
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +61,28 @@ class Advisor:
 
     def __init__(self, engine: Engine, store: Store, *, clock: Callable[[], datetime] = utc_now,
                  new_id: Callable[[], str] = new_conversation_id,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, policy: Policy | None = None) -> None:
         self.engine = engine
         self.store = store
+        self.policy = policy
         self._clock = clock
         self._new_id = new_id
         self._limiter = limiter or RateLimiter()
 
     async def start(self, key: ConversationKey, context: Context = Context(),
-                    event_id: str | None = None) -> Turn:
-        """Begin a check, or offer to resume the unfinished one."""
+                    event_id: str | None = None, defaults: Answers | None = None) -> Turn:
+        """Begin a check, or offer to resume the unfinished one. With `defaults` (a check run
+        again after an OSPO review asked for changes) a new check starts at once, offering the
+        earlier answers as the defaults."""
         user = f"{key.platform}:{key.workspace}:{key.user}"
         if not self._limiter.allow(user):
             ERRORS.labels(kind="rate_limited").inc()
             wait = self._limiter.retry_after(user)
             return Turn([Notice(text=f"You are starting checks faster than I can keep up; please "
                                      f"try again in {wait} seconds.", level="error")])
+        if defaults is not None:
+            return await self._run(key, context, event_id,
+                                   lambda stored, now: self._again(stored, now, defaults))
         return await self._run(key, context, event_id, self._begin)
 
     async def handle(self, key: ConversationKey, inbound: Inbound, context: Context = Context(),
@@ -107,6 +115,22 @@ class Advisor:
         intro = Notice(text=self.engine.flow.intro)
         return Step(started, [intro, self.engine.ask(started)])
 
+    def _again(self, conversation: Conversation | None, now: datetime,
+               defaults: Answers) -> Step:
+        started = self.engine.start(self._new_id(), now).conversation
+        version = conversation.version + 1 if conversation is not None else 0
+        started = started.model_copy(update={"answers": dict(defaults), "version": version})
+        return Step(started, [Notice(text=self.engine.flow.intro), self.engine.ask(started)])
+
+    def _with_policy(self, step: Step) -> Step:
+        """The company policy applied to a result, after the core's pure recommendation."""
+        if self.policy is None or not any(isinstance(r, Result) for r in step.replies):
+            return step
+        replies: list[Reply] = [
+            Result(apply_policy(r.recommendation, self.policy), r.answers)
+            if isinstance(r, Result) else r for r in step.replies]
+        return Step(step.conversation, replies, step.changed)
+
     async def _run(self, key: ConversationKey, context: Context, event_id: str | None,
                    turn: Callable[[Conversation | None, datetime], Step]) -> Turn:
         now = self._clock()
@@ -118,7 +142,7 @@ class Advisor:
             if attempt > 0:
                 now = self._clock()
                 stored = await self.store.load(key, now)
-            step = turn(stored, now)
+            step = self._with_policy(turn(stored, now))
             if not step.changed:
                 return Turn(step.replies, stored)
             finished = self._finished(key, context, step, now)
@@ -152,7 +176,7 @@ class Advisor:
             channel=context.channel or key.conversation, user_id=key.user,
             user_name=context.user_name, completed_at=now, flow=conversation.flow,
             flow_version=conversation.flow_version, answers=result.answers,
-            recommendation=result.recommendation)
+            recommendation=result.recommendation, check_id=check_id(conversation))
 
 
 def _count(platform: str, before: Conversation | None, after: Conversation,

@@ -15,7 +15,9 @@ from aiohttp import web
 from bot.advisor import Advisor
 from bot.core.engine import Engine
 from bot.errors import ConfigurationError
-from bot.server import create_app, run, run_daily
+from bot.policy import Policy, PolicyError, load_policy
+from bot.review import ReviewDesk
+from bot.server import REVIEWS, create_app, run, run_daily
 from bot.settings import Settings
 from bot.store.base import Store
 
@@ -63,14 +65,27 @@ def _check_teams(settings: Settings) -> None:
         raise ConfigurationError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID.")
 
 
+def configured_policy(settings: Settings) -> Policy | None:
+    """The company policy POLICY_FILE names (None without one); ConfigurationError naming the
+    file, the key and the problem when it cannot be used."""
+    if settings.policy_file is None:
+        return None
+    try:
+        return load_policy(settings.policy_file)
+    except PolicyError as error:
+        raise ConfigurationError(f"POLICY_FILE {error}") from None
+
+
 async def build_app(settings: Settings, *, slack: bool | None = None,
                     teams: bool | None = None) -> web.Application:
     """The whole server for these settings. `slack`/`teams` force a platform on or off."""
     slack, teams = check_platforms(settings, slack=slack, teams=teams)
+    policy = configured_policy(settings)
     store = await open_store(settings)
-    advisor = Advisor(Engine.default(), store)
+    advisor = Advisor(Engine.default(), store, policy=policy)
     app = create_app(advisor, metrics_port=settings.metrics_port,
                      turn_limit=settings.max_turns_in_flight)
+    app[REVIEWS] = ReviewDesk(store, policy)
     run_daily(app, "history retention", lambda: _purge_history(store, settings))
     if slack:
         import bot.platforms.slack as slack_platform  # noqa: PLC0415

@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
                                       "127.0.0.1 for anonymous Teams)")
     serve.add_argument("--teams", action="store_true",
                        help="serve Teams even without MICROSOFT_APP_ID (local anonymous mode)")
+    serve.add_argument("--policy", type=Path, metavar="PATH",
+                       help="the company policy file (default: POLICY_FILE)")
     serve.set_defaults(run=_serve)
     package = commands.add_parser("teams-package", help="write the Teams app package to upload")
     package.add_argument("--app-id", help="the bot's Microsoft App ID (default: MICROSOFT_APP_ID)")
@@ -97,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     rotate = commands.add_parser("rotate-keys",
                                  help="re-encrypt stored Slack tokens with the newest key")
     rotate.set_defaults(run=_rotate_keys)
+    from bot.cli_review import register  # noqa: PLC0415  (the OSPO's commands live apart)
+
+    register(commands)
     return parser
 
 
@@ -116,14 +121,21 @@ async def _chat_in_store(defaults: Mapping[str, Default] | None = None) -> int:
     """The terminal check, saved turn by turn in the default store so it can be resumed."""
     from bot.advisor import Advisor  # noqa: PLC0415  (the store's drivers load only when used)
     from bot.bootstrap import open_store  # noqa: PLC0415
+    from bot.cli_review import configured_policy_or_fail, review_hint  # noqa: PLC0415
     from bot.platforms.terminal import chat  # noqa: PLC0415  (rich rendering only for chat)
     from bot.settings import Settings  # noqa: PLC0415
     from bot.store.base import ConversationKey  # noqa: PLC0415
 
-    store = await open_store(Settings())
+    settings = Settings()
+    policy = configured_policy_or_fail(settings)
+    store = await open_store(settings)
     try:
         key = ConversationKey("terminal", "local", "chat", _terminal_user())
-        return await chat(Advisor(Engine.default(), store), key, Console(), input, defaults)
+        advisor = Advisor(Engine.default(), store, policy=policy)
+        finished = await chat(advisor, key, Console(), input, defaults)
+        if finished == 0:
+            print(await review_hint(advisor, key), end="")
+        return finished
     finally:
         await store.close()
 
@@ -149,12 +161,13 @@ async def _export_history(args: argparse.Namespace) -> int:
     try:
         entries = await collect(store, user_id=args.user, workspace=args.workspace,
                                 platform=args.platform, limit=args.limit)
+        reviews = await store.reviews.for_checks([e.check_id for e in entries if e.check_id])
     finally:
         await store.close()
     if args.format == "json":
-        print(to_json(entries))
+        print(to_json(entries, reviews))
     else:
-        print(to_csv(entries, list(Engine.default().options)), end="")
+        print(to_csv(entries, list(Engine.default().options), reviews), end="")
     return 0
 
 
@@ -304,6 +317,8 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.host:
         settings = settings.model_copy(update={"host": args.host})
+    if args.policy is not None:
+        settings = settings.model_copy(update={"policy_file": args.policy})
     configure_logging(settings.log_level, settings.log_format)
     port = args.port if args.port is not None else settings.port
     try:

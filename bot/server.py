@@ -15,10 +15,12 @@ from bot.advisor import Advisor
 from bot.connections import KEEPALIVE_SECONDS, GuardedSite, quiet_loop_errors, track
 from bot.errors import StoreUnavailableError
 from bot.observability import ERRORS, metrics, observe
+from bot.review import ReviewDesk
 
 log = logging.getLogger(__name__)
 
 ADVISOR: web.AppKey[Advisor] = web.AppKey("advisor", Advisor)
+REVIEWS: web.AppKey[ReviewDesk] = web.AppKey("reviews", ReviewDesk)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background", set)
 TURN_LIMIT: web.AppKey[int] = web.AppKey("turn_limit", int)
 METRICS_URL: web.AppKey[str] = web.AppKey("metrics_url", str)

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = Field(
         None, description="Fernet key(s), comma separated, newest first: encrypts Slack tokens.")
 
+    # Company policy
+    policy_file: Path | None = Field(
+        None, description="The company policy YAML (see For the OSPO); none: no reviews.")
+
     # Slack
     slack_bot_token: SecretStr | None = Field(None, description="xoxb- token (one workspace).")
     slack_signing_secret: SecretStr | None = Field(None, description="Verifies Slack requests.")

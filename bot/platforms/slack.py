@@ -41,14 +41,16 @@ from bot.platforms.slack_dialogue import Dialogue, Who
 from bot.platforms.slack_function import WorkflowStep
 from bot.platforms.slack_modal import Modal
 from bot.platforms.slack_oauth import RecordInstallationStore, RecordStateStore
-from bot.server import spawn
+from bot.review import ReviewDesk
+from bot.server import REVIEWS, spawn
 from bot.settings import Settings
 from bot.store.factory import is_outage
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ("chat:write", "commands", "im:history")
-"""Exactly what the code calls: chat.* methods, the slash command, DMs typed to the bot."""
+BOT_SCOPES = ("chat:write", "commands", "im:history", "usergroups:read")
+"""Exactly what the code calls: chat.* methods, the slash command, DMs typed to the bot, and
+the members of the OSPO's reviewer group."""
 GREETINGS = frozenset({"hi", "hello", "hey", "start", "begin", "go"})
 NO_USER = "I could not tell who sent this, so I changed nothing."
 NOT_SAVED = "Your answer could not be saved; nothing changed, please try again."
@@ -163,8 +165,8 @@ Notify = Callable[[str], Coroutine[Any, Any, None]]
 
 
 def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
-               session: aiohttp.ClientSession) -> AsyncApp:
-    """The bolt app with every listener registered."""
+               session: aiohttp.ClientSession, reviews: ReviewDesk | None = None) -> AsyncApp:
+    """The bolt app with every listener registered (the OSPO review's when a policy is set)."""
     secret = settings.slack_signing_secret
     client = web_client(settings, session)
     bolt = AsyncApp(client=client, process_before_response=True,
@@ -173,9 +175,14 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
     allowed = settings.workspace_allow_list
     if allowed:
         bolt.middleware(_only_allowed_workspaces(allowed))
-    Listeners(Dialogue(advisor), spawn).register(bolt)
+    dialogue = Dialogue(advisor)
+    Listeners(dialogue, spawn).register(bolt)
     WorkflowStep(advisor, spawn).register(bolt)
     Modal(advisor, spawn, _who).register(bolt)
+    if reviews is not None and reviews.enabled:
+        from bot.platforms.slack_review import SlackReviews  # noqa: PLC0415  (with a policy)
+
+        SlackReviews(reviews, dialogue, spawn).register(bolt)
     if bolt.installation_store is not None:
         # Uninstalling the app or revoking its token deletes the workspace's stored token.
         bolt.enable_token_revocation_listeners()
@@ -223,6 +230,9 @@ def _malformed(body: Any) -> str | None:
         if not isinstance(actions, list) or not actions or not all(
                 isinstance(_dig(action, "action_id"), str) for action in actions):
             return "actions without an action_id"
+    if body.get("type") in ("view_submission", "view_closed") and not isinstance(
+            _dig(body, "view", "callback_id"), str):
+        return "a view without a callback_id"
     if "command" in body and not isinstance(body["command"], str):
         return "a command that is not text"
     return None
@@ -425,7 +435,12 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> N
         await session.close()
 
     app.on_cleanup.append(close_session)  # cleanup runs after the turns in flight finish
-    bolt = build_bolt(advisor, settings, partial(spawn, app), session)
+    reviews = app.get(REVIEWS)
+    bolt = build_bolt(advisor, settings, partial(spawn, app), session, reviews)
+    if reviews is not None and reviews.enabled:
+        from bot.platforms.slack_review import remind_daily  # noqa: PLC0415  (with a policy)
+
+        remind_daily(app, bolt, reviews, Dialogue(advisor))
 
     async def events(request: web.Request) -> web.Response:
         stamp = request.headers.get("X-Slack-Request-Timestamp", "")

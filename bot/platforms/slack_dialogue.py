@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -38,6 +38,16 @@ def _once(what: str, now: datetime) -> tuple[str, str]:
     """A button's identity and the minute it was clicked in."""
     return (hashlib.sha256(what.encode()).hexdigest()[:24],
             str(int(now.timestamp()) // REPEAT_SECONDS))
+
+
+class ReviewHooks(Protocol):
+    """What the OSPO review adds to the dialogue (`slack_review.SlackReviews`)."""
+
+    async def after_result(self, client: AsyncWebClient, who: Who, turn: Turn) -> None:
+        """Under a finished check: offer a review, or link a re-run to its review."""
+
+    async def home(self, client: AsyncWebClient, who: Who) -> list[dict[str, Any]]:
+        """App Home blocks: my checks with their review status, the reviewers' queue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,11 @@ class Dialogue:
 
     def __init__(self, advisor: Advisor) -> None:
         self.advisor = advisor
+        self.reviews: ReviewHooks | None = None  # set when the company policy enables reviews
+
+    async def show(self, client: AsyncWebClient, who: Who, turn: Turn) -> None:
+        """Render a turn another use case started (a check run again after a review)."""
+        await self._render(client, who, await self._place(who), turn)
 
     async def command(self, client: AsyncWebClient, who: Who, sub: str, channel: str | None,
                       event_id: str | None) -> None:
@@ -135,8 +150,10 @@ class Dialogue:
         """Publish the App Home tab."""
         page = await self.advisor.store.history(user_id=who.user, workspace=who.team,
                                                 platform="slack", limit=10)
-        await client.views_publish(user_id=who.user, view=blocks.home(
-            page.entries, self.advisor.engine.flow.intro))
+        view = blocks.home(page.entries, self.advisor.engine.flow.intro)
+        if self.reviews is not None:
+            view["blocks"] += await self.reviews.home(client, who)
+        await client.views_publish(user_id=who.user, view=view)
 
     async def tell(self, client: AsyncWebClient, who: Who, dm: str | None, text: str) -> None:
         """A short note only this user sees (e.g. that their click could not be saved)."""
@@ -270,6 +287,8 @@ class Dialogue:
                    for reply in turn.replies if isinstance(reply, Closed)]
         await asyncio.gather(self._retire_reasked(client, place, turn), *updates,
                              post_in_order())
+        if self.reviews is not None and turn.changed:
+            await self.reviews.after_result(client, who, turn)
 
     async def _show(self, client: AsyncWebClient, who: Who, place: Place, reply: Reply, *,
                     clicked_ts: str | None, quiet: bool) -> None:

@@ -1,12 +1,12 @@
 """The part of the company policy file that the scan reads: who is who among commit authors,
-and which host names are internal. Issue 13's policy file can absorb this model as a section."""
+and which host names are internal. The company policy (bot.policy) holds these as two of its
+keys, so one file serves `serve` and `scan`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_INTERNAL_PATTERNS = ["*.corp", "*.internal", "*.local", "*.intranet", "*.lan"]
 """Host names no public network resolves (RFC 6762 reserves .local; .internal is ICANN's
@@ -20,9 +20,12 @@ class _Strict(BaseModel):
 class Authorship(_Strict):
     """E-mail domains of the group's legal entities, of contractors and of partner companies."""
 
-    entities: dict[str, list[str]] = Field(default_factory=dict)
-    contractors: list[str] = Field(default_factory=list)
-    partners: list[str] = Field(default_factory=list)
+    entities: dict[str, list[str]] = Field(
+        default_factory=dict, description="Legal entity name to its e-mail domains.")
+    contractors: list[str] = Field(default_factory=list,
+                                   description="E-mail domains of contractors.")
+    partners: list[str] = Field(default_factory=list,
+                                description="E-mail domains of partner companies.")
 
 
 class ScanPolicy(_Strict):
@@ -60,14 +63,14 @@ class PolicyError(ValueError):
 
 
 def load_policy(path: Path | None) -> ScanPolicy:
-    """The policy from a YAML file, or the defaults when no file is given."""
+    """The scan's part of the company policy file (bot.policy), or the defaults without one."""
     if path is None:
         return ScanPolicy()
+    from bot.policy import PolicyError as CompanyPolicyError  # noqa: PLC0415  (imports this)
+    from bot.policy import load_policy as load_company_policy  # noqa: PLC0415
+
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise PolicyError(f"cannot read the policy file {path}: {error}") from error
-    try:
-        return ScanPolicy.model_validate(data or {})
-    except ValidationError as error:
-        raise PolicyError(f"the policy file {path} does not fit: {error}") from error
+        company = load_company_policy(path)
+    except CompanyPolicyError as error:
+        raise PolicyError(str(error)) from None
+    return ScanPolicy(authorship=company.authorship, internal_patterns=company.internal_patterns)

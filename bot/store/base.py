@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.conversation import Conversation
 from bot.core.outcomes import Recommendation
+
+if TYPE_CHECKING:
+    from bot.store.reviews import ReviewStore
 
 DEFAULT_CONVERSATION_TTL = timedelta(days=7)
 DEFAULT_IDEMPOTENCY_WINDOW = timedelta(hours=1)
@@ -51,6 +54,14 @@ class HistoryEntry(BaseModel):
     flow_version: int
     answers: dict[str, str]
     recommendation: Recommendation
+    check_id: str | None = Field(None, max_length=80)
+    """The check's stable id (see `check_id()`): reviews and decision records name it. The
+    history is kept once per id; entries stored without one are named by the store."""
+
+
+def check_id(conversation: Conversation) -> str:
+    """The stable id of the check a finished conversation completed: its id and version."""
+    return f"{conversation.id}:{conversation.version}"
 
 
 class HistoryPage(BaseModel):
@@ -67,6 +78,10 @@ class Store(Protocol):
 
     async def setup(self) -> None:
         """Create or migrate tables idempotently; safe when two replicas start at once."""
+
+    @property
+    def reviews(self) -> ReviewStore:
+        """OSPO reviews and their event trail (in SQL on every setup)."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -1,18 +1,22 @@
-"""History export for reporting: CSV with one column per fact, or JSON with everything."""
+"""History export for reporting: CSV with one column per fact, or JSON with everything; each
+check with its OSPO review's status and last decision."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from bot.core.reviews import Review
 from bot.store.base import HistoryEntry, Store
 
 PAGE_SIZE = 200
 CSV_COLUMNS = ("completed_at", "platform", "workspace", "channel", "user_id", "user_name",
                "flow", "flow_version", "path", "governance", "target_governance", "flags",
-               "review_in_months")
+               "review_in_months", "check_id", "review_id", "review_status", "review_name",
+               "decided_by", "decided_at", "decision_comment")
+NO_REVIEWS: Mapping[str, Review] = {}
 
 
 async def collect(store: Store, *, user_id: str | None = None, workspace: str | None = None,
@@ -29,12 +33,18 @@ async def collect(store: Store, *, user_id: str | None = None, workspace: str | 
     return entries
 
 
-def to_json(entries: Sequence[HistoryEntry]) -> str:
-    """A JSON array of the entries, exactly as stored."""
-    return json.dumps([entry.model_dump(mode="json") for entry in entries], indent=2)
+def to_json(entries: Sequence[HistoryEntry], reviews: Mapping[str, Review] = NO_REVIEWS) -> str:
+    """A JSON array of the entries, exactly as stored, each with its OSPO review (or null)."""
+    return json.dumps([{**entry.model_dump(mode="json"), "review": _review_json(
+        reviews.get(entry.check_id or ""))} for entry in entries], indent=2)
 
 
-def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = ()) -> str:
+def _review_json(review: Review | None) -> dict[str, object] | None:
+    return None if review is None else review.model_dump(mode="json")
+
+
+def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = (),
+           reviews: Mapping[str, Review] = NO_REVIEWS) -> str:
     """One row per check: the facts flattened, flags joined by ';', one column per answer.
 
     `questions` fixes the order of the answer columns (the flow's order); answers to questions
@@ -49,7 +59,8 @@ def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = ()) -> st
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*CSV_COLUMNS, *(f"answer.{q}" for q in answer_ids)])
     for entry in entries:
-        row = [*_facts(entry), *(entry.answers.get(q, "") for q in answer_ids)]
+        row = [*_facts(entry), *_review_facts(reviews.get(entry.check_id or "")),
+               *(entry.answers.get(q, "") for q in answer_ids)]
         writer.writerow([neutralise(cell) for cell in row])
     return out.getvalue()
 
@@ -70,4 +81,12 @@ def _facts(entry: HistoryEntry) -> list[object]:
     return [entry.completed_at.isoformat(), entry.platform, entry.workspace, entry.channel,
             entry.user_id, entry.user_name or "", entry.flow, entry.flow_version, rec.path.value,
             rec.governance.value, rec.target_governance.value if rec.target_governance else "",
-            ";".join(flag.value for flag in rec.flags), rec.review_in_months]
+            ";".join(flag.value for flag in rec.flags), rec.review_in_months, entry.check_id or ""]
+
+
+def _review_facts(review: Review | None) -> list[object]:
+    if review is None:
+        return ["", "", "", "", "", ""]
+    decided = review.decided_at.isoformat() if review.decided_at else ""
+    return [review.id, review.state.value, review.name,
+            review.decided_by_name or review.decided_by or "", decided, review.comment]

@@ -27,6 +27,7 @@ from bot.store.base import (
     HistoryPage,
 )
 from bot.store.sql import SqlStore, check_key
+from bot.store.sql_reviews import SqlReviewStore
 
 DEFAULT_PREFIX = "opensource-check:"
 POOL_SIZE = 50  # connections per replica; a Redis command takes well under a millisecond
@@ -88,6 +89,11 @@ class RedisConversationStore:
         self.sql, self.prefix, self.ttl, self.window = sql, prefix, ttl, window
         self._save = self.redis.register_script(_SAVE)
         self._first_time = self.redis.register_script(_FIRST_TIME)
+
+    @property
+    def reviews(self) -> SqlReviewStore:
+        """OSPO reviews live in SQL beside the history."""
+        return self.sql.reviews
 
     def _conversation_key(self, key: ConversationKey) -> str:
         return f"{self.prefix}conv:{key}"

@@ -13,8 +13,9 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -55,6 +56,9 @@ from bot.store.base import (
     HistoryEntry,
     HistoryPage,
 )
+
+if TYPE_CHECKING:
+    from bot.store.sql_reviews import SqlReviewStore
 
 # Any constant works: it only has to be the same for every replica running setup().
 MIGRATION_LOCK_ID = 0x05C_0001
@@ -159,9 +163,15 @@ def _add_check_key(connection: Connection) -> None:
         "CREATE UNIQUE INDEX IF NOT EXISTS history_check_key ON history (check_key)"))
 
 
+def _reviews_v3(connection: Connection) -> None:
+    from bot.store.sql_reviews import create_review_tables  # noqa: PLC0415  (imports this module)
+
+    create_review_tables(connection)
+
+
 # Append only: each entry migrates the schema from version N to N+1 and is never edited once
 # released. The version applied is recorded in `schema_version`.
-MIGRATIONS: Sequence[Callable[[Connection], None]] = (_create_v1, _add_check_key)
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_create_v1, _add_check_key, _reviews_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -185,10 +195,13 @@ def _conversation_row(key: ConversationKey, conversation: Conversation, now: dat
 
 
 def _history_row(entry: HistoryEntry, check_key: str | None = None) -> dict[str, Any]:
-    row = entry.model_dump(mode="json", exclude={"completed_at"})
+    row = entry.model_dump(mode="json", exclude={"completed_at", "check_id"})
     rec = entry.recommendation
     return {**row, "completed_at": entry.completed_at, "path": rec.path.value,
             "governance": rec.governance.value, "check_key": check_key}
+
+
+OLD_CHECK = "h"  # checks recorded without a key are named by their row: h<id>
 
 
 def check_key(conversation: Conversation) -> str:
@@ -201,7 +214,8 @@ def _history_entry(row: Any) -> HistoryEntry:
         platform=row.platform, workspace=row.workspace, channel=row.channel,
         user_id=row.user_id, user_name=row.user_name, completed_at=row.completed_at,
         flow=row.flow, flow_version=row.flow_version, answers=row.answers,
-        recommendation=Recommendation.model_validate(row.recommendation))
+        recommendation=Recommendation.model_validate(row.recommendation),
+        check_id=row.check_key or f"{OLD_CHECK}{row.id}")
 
 
 class SqlStore:
@@ -226,6 +240,13 @@ class SqlStore:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._first_time_calls = 0
+
+    @cached_property
+    def reviews(self) -> SqlReviewStore:
+        """OSPO reviews, in the same database as the history they are about."""
+        from bot.store.sql_reviews import SqlReviewStore  # noqa: PLC0415  (imports this module)
+
+        return SqlReviewStore(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -364,6 +385,7 @@ class SqlStore:
 
     async def _insert_history(self, connection: AsyncConnection, entry: HistoryEntry,
                               key: str | None) -> bool:
+        key = key or entry.check_id  # an entry that names its check is kept once per check
         statement = self._insert(history).values(_history_row(entry, key))
         if key is not None:
             statement = statement.on_conflict_do_nothing(index_elements=[history.c.check_key])
@@ -454,7 +476,7 @@ class SqlStore:
                 if platform is not None:
                     condition &= table.c.platform == platform
                 gone += (await connection.execute(delete(table).where(condition))).rowcount
-        return gone
+        return gone + await self.reviews.forget(user_id, platform)
 
 
 def _postgresql_timeouts(seconds: float, options: str) -> dict[str, Any]:

@@ -75,6 +75,7 @@ class FakeSlack:
         self.refresh_tokens: dict[str, str] = {}  # live refresh token -> who it installs
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as shown now
         self._rotations = itertools.count(1)
+        self.groups: dict[str, list[str]] = {}  # user group id -> member ids
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -90,6 +91,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk GETs a few read methods
         app.router.add_post("/hooks/{rest:.*}", self._hook)
         app.router.add_get("/link", self._link)
         self._runner, self.url = await serve_locally(app)
@@ -191,6 +193,8 @@ class FakeSlack:
             "oauth.v2.access": lambda: self._oauth(params),
             "views.open": lambda: self._open_view(params),
             "views.update": lambda: self._update_view(params),
+            "usergroups.users.list": lambda: {
+                "users": self.groups.get(str(params.get("usergroup")), [])},
         }
         return answers.get(method, dict)()
 

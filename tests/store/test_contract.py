@@ -39,7 +39,7 @@ def entry(engine: Engine, n: int, *, user: str = "U1", workspace: str = "T1") ->
     return HistoryEntry(platform="slack", workspace=workspace, channel="C1", user_id=user,
                         user_name=f"User {user}", completed_at=NOW + timedelta(minutes=n),
                         flow="opensource_check", flow_version=1, answers=ANSWERS,
-                        recommendation=recommendation)
+                        recommendation=recommendation, check_id=f"{workspace}-{user}-{n}")
 
 
 async def attempt_save(store: Store, saved: Conversation, expected: int | None) -> bool:
@@ -202,6 +202,7 @@ async def test_history_exports_as_csv_with_flattened_columns_and_as_json(store, 
     assert rows[0]["answer.upstream"] == "fork" and rows[0]["answer.motivation"] == ""
     assert rows[0]["flags"] == ";".join(entries[0].recommendation.flags)
     exported = json.loads(to_json(entries))
+    assert [item.pop("review") for item in exported] == [None, None]
     assert [HistoryEntry.model_validate(item) for item in exported] == entries
 
 

@@ -16,6 +16,7 @@ from bot.advisor import Advisor
 from bot.platforms.teams.auth import OPENID_METADATA, ChannelTokens
 from bot.platforms.teams.connector import Connector, Credentials, load
 from bot.platforms.teams.dialogue import NOT_YOURS, TeamsEdge
+from bot.server import REVIEWS, run_daily
 from bot.settings import Settings
 
 __all__ = ["CONNECTOR", "NOT_YOURS", "mount"]
@@ -46,6 +47,12 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings,
     tokens = ChannelTokens(credentials.app_id, openid_metadata) if credentials.app_id else None
     edge = TeamsEdge(advisor, connector, tokens, settings.tenant_allow_list)
     app.router.add_post("/api/messages", edge.messages)
+    desk = app.get(REVIEWS)
+    if desk is not None and desk.enabled:
+        from bot.platforms.teams.review import TeamsReviews  # noqa: PLC0415  (with a policy)
+
+        edge.reviews = TeamsReviews(desk, advisor, connector, edge._render, edge._personal_chat)
+        run_daily(app, "teams review reminders", edge.reviews.daily)
 
     async def close_clients(_: web.Application) -> None:
         await connector.close()

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -36,6 +36,9 @@ from bot.platforms.teams.channels import Channels
 from bot.platforms.teams.connector import CALL_TIMEOUT_SECONDS, Connector, ConnectorError
 from bot.server import spawn
 from bot.store.base import ConversationKey
+
+if TYPE_CHECKING:
+    from bot.platforms.teams.review import TeamsReviews
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,7 @@ class TeamsEdge:
         self.tokens = tokens  # None: local anonymous mode
         self.allowed_tenants = allowed_tenants
         self.channels = Channels(advisor.store, connector)
+        self.reviews: TeamsReviews | None = None  # set by mount() when a policy asks for reviews
 
     async def messages(self, request: web.Request) -> web.Response:
         """Authenticate, acknowledge, and run the turn after the response."""
@@ -146,6 +150,8 @@ class TeamsEdge:
         key = key_of(activity)
         if not said or said in START or "opensource check" in said:
             await self._start(replies, key)
+        elif said == "reviews" and self.reviews is not None:
+            await self.reviews.queue(replies, key)
         elif said == "history":
             page = await self.advisor.store.history(user_id=key.user, workspace=key.workspace,
                                                     platform=PLATFORM, limit=5)
@@ -188,7 +194,9 @@ class TeamsEdge:
     async def _on_submit(self, replies: Replies, value: dict[str, Any]) -> None:
         activity = replies.activity
         key, kind = key_of(activity), value["ocb"]
-        if value.get("owner") != key.user:
+        if self.reviews is not None and self.reviews.is_review(value):
+            await self.reviews.on_submit(replies, key, value)
+        elif value.get("owner") != key.user:
             await replies.send(NOT_YOURS)
         elif kind == "post":
             await self._post(replies, value)
@@ -221,6 +229,8 @@ class TeamsEdge:
         updates = [self._update_card(replies, card, reply) for reply in turn.replies
                    if isinstance(reply, Closed) and card.get("ref") == reply.ref]
         await asyncio.gather(*updates, send_in_order())
+        if self.reviews is not None and turn.changed:
+            await self.reviews.after_result(replies, key, turn)
 
     async def _ask(self, replies: Replies, key: ConversationKey, reply: AskQuestion,
                    previous: dict[str, str]) -> None:
