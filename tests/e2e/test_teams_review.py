@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from bot.advisor import Advisor
 from bot.core.reviews import EventKind, ReviewState
 from bot.platforms import teams
