@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.flow import DONE
+from bot.core.outcomes import AnswerValue
 
 CANCELLED = "cancelled"
 
@@ -27,7 +28,7 @@ class Conversation(BaseModel):
     flow: str
     flow_version: int
     state: str
-    answers: dict[str, str] = Field(default_factory=dict)
+    answers: dict[str, AnswerValue] = Field(default_factory=dict)
     asked: list[str] = Field(default_factory=list)
     version: int = 0
     started_at: datetime

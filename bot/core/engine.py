@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -17,10 +18,17 @@ from typing import Any
 
 from transitions import Machine
 
+from bot.core.answers import (
+    InvalidAnswerError,
+    parse_typed,
+    read_answers,
+    selection,
+    upgrade_answers,
+)
 from bot.core.conditions import CONDITIONS
 from bot.core.conversation import CANCELLED, Conversation, Inbound
 from bot.core.flow import DONE, Answers, Condition, FlowDefinition, Question, load_flow, normalise
-from bot.core.outcomes import Recommendation
+from bot.core.outcomes import AnswerValue, Recommendation
 from bot.core.replies import AskQuestion, Closed, Notice, Progress, Reply, Result
 from bot.core.rules import recommend
 
@@ -32,6 +40,10 @@ COMMANDS: dict[str, str] = {
 }
 
 
+QUESTIONS_CHANGED = ("The questions have changed since this check began. It goes on from the "
+                     "first new question, with your earlier answers offered as defaults.")
+
+
 class MissingAnswerError(LookupError):
     """A walk of the flow reached a question the answers do not cover."""
 
@@ -40,8 +52,7 @@ class MissingAnswerError(LookupError):
         self.question = question
 
 
-class InvalidAnswerError(ValueError):
-    """An answers file names an unknown question or option."""
+__all__ = ["Engine", "InvalidAnswerError", "MissingAnswerError", "Step", "command_of"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class Engine:
         # (~5 us a state). The walk is a pure function of state and answers, and few distinct
         # answer sets occur in practice, so a bounded memo turns it into a lookup.
         self._remaining = functools.lru_cache(maxsize=8192)(self._remaining_uncached)
+        self._most_left = _most_questions_left(flow)
 
     @classmethod
     def default(cls) -> Engine:
@@ -107,16 +119,16 @@ class Engine:
 
     def remaining(self, state: str, answers: Answers) -> list[str]:
         """The questions from `state` on that this path will ask, as far as the answers tell."""
-        return list(self._remaining(state, frozenset(answers.items())))
+        return list(self._remaining(state, _hashable(answers)))
 
     def forget_predictions(self) -> None:
         """Empty the progress memo (benchmarks use it to measure cold turns)."""
         self._remaining.cache_clear()
 
     def _remaining_uncached(self, state: str,
-                            answers: frozenset[tuple[str, str]]) -> tuple[str, ...]:
+                            answers: frozenset[tuple[str, Any]]) -> tuple[str, ...]:
         path = []
-        as_dict = dict(answers)
+        as_dict = {q: list(a) if isinstance(a, tuple) else a for q, a in answers}
         while state != DONE:
             path.append(state)
             state = self.next_state(state, as_dict)
@@ -130,17 +142,40 @@ class Engine:
                 raise MissingAnswerError(question)
         return asked
 
-    def assess(self, answers: Answers) -> tuple[list[str], Recommendation]:
-        """Validate an answers mapping, walk it, and recommend. Skipped answers are ignored."""
-        for question, option in answers.items():
-            if question not in self.options:
-                raise InvalidAnswerError(f"unknown question '{question}' (known: "
-                                    f"{', '.join(self.options)})")
-            if option not in self.options[question]:
-                raise InvalidAnswerError(f"unknown option '{option}' for question '{question}' "
-                                    f"(choose one of: {', '.join(self.options[question])})")
+    def assess(self, raw: Mapping[str, object]) -> tuple[list[str], Recommendation]:
+        """Validate an answers mapping (version 1 or 2), walk it, and recommend. Answers to
+        questions the walk skips are ignored; unknown questions or options are refused."""
+        answers = read_answers(self.flow, raw)
         asked = self.walk(answers)
-        return asked, recommend(answers, asked, self.options)
+        return asked, recommend({q: answers[q] for q in asked}, asked, self.options)
+
+    def upgrade(self, conversation: Conversation) -> Conversation:
+        """A conversation saved under an older flow version, in this version's terms.
+
+        Answers the old version folded together are split (bot/core/answers.py). A check still
+        under way is walked again through this version's routes with the answers it has: it
+        continues at the first question of its path that it has not answered, which may be a new
+        question placed before the one it was at; answers given after that point become the
+        defaults offered when they are asked again. Only then does its version (and so the ref
+        its buttons carry) move on; otherwise the buttons on screen stay valid.
+        """
+        if conversation.flow_version >= self.flow.version:
+            return conversation
+        answers = upgrade_answers(conversation.answers)
+        confirmed = {*conversation.asked, *(answers.keys() - conversation.answers.keys())}
+        update: dict[str, Any] = {"answers": answers, "flow_version": self.flow.version}
+        if not conversation.active:
+            added = answers.keys() - conversation.answers.keys()
+            update["asked"] = [*conversation.asked, *sorted(added)]
+            return conversation.model_copy(update=update)
+        state, asked = self.flow.start, []
+        while state != DONE and state in confirmed:
+            asked.append(state)
+            state = self.next_state(state, answers)
+        update |= {"asked": asked, "state": state}
+        if state != conversation.state:
+            update["version"] = conversation.version + 1
+        return conversation.model_copy(update=update)
 
     # --- one turn ---------------------------------------------------------------------------
 
@@ -155,6 +190,12 @@ class Engine:
         self, conversation: Conversation, inbound: Inbound, now: datetime
     ) -> Step:
         """Apply one inbound message to a conversation and say what to reply."""
+        upgraded = self.upgrade(conversation)
+        if upgraded.state != conversation.state:
+            return Step(upgraded, [Notice(text=QUESTIONS_CHANGED),
+                                   self.result(upgraded) if upgraded.finished else
+                                   self.ask(upgraded)])
+        conversation = upgraded
         if inbound.ref is not None and inbound.ref != conversation.ref:
             return _unchanged(conversation, _stale(conversation))
         action, option = self._interpret(conversation, inbound)
@@ -172,17 +213,22 @@ class Engine:
             return _unchanged(conversation, self._not_understood(conversation, inbound))
         return self._answer(conversation, option, now)
 
+    def progress(self, conversation: Conversation) -> Progress:
+        """Question N of at most M: M is the longest any remaining path could be, so it only
+        shrinks as the user answers (a prediction from the answers so far would swing)."""
+        asked = len(conversation.asked)
+        return Progress(index=asked + 1, total=asked + self._most_left[conversation.state])
+
     def ask(self, conversation: Conversation) -> AskQuestion:
         """The reply that (re-)asks the conversation's current question."""
         question = self.flow.by_id[conversation.state]
-        asked = len(conversation.asked)
-        total = asked + len(self.remaining(conversation.state, conversation.answers))
-        return AskQuestion(question=question, progress=Progress(index=asked + 1, total=total),
+        return AskQuestion(question=question, progress=self.progress(conversation),
                            ref=conversation.ref, previous=conversation.answers.get(question.id),
-                           can_go_back=asked > 0)
+                           can_go_back=bool(conversation.asked))
 
     def result(self, conversation: Conversation) -> Result:
         """The recommendation of a finished conversation."""
+        conversation = self.upgrade(conversation)
         answers = {q: conversation.answers[q] for q in conversation.asked}
         return Result(recommendation=recommend(answers, conversation.asked, self.options),
                       answers=answers)
@@ -198,30 +244,45 @@ class Engine:
     # --- the turn's cases -------------------------------------------------------------------
 
     def _interpret(self, conversation: Conversation,
-                   inbound: Inbound) -> tuple[str | None, str | None]:
+                   inbound: Inbound) -> tuple[str | None, AnswerValue | None]:
         if inbound.action is not None:
-            return inbound.action, inbound.option if inbound.action == "answer" else None
+            return inbound.action, _clicked_answer(inbound)
         text = normalise(inbound.text or "")
         command = command_of(text)
         if command is not None:
             return command, None
         if not conversation.active:
             return None, None
-        return "answer", self._words[conversation.state].get(text)
-
-    def _answer(self, conversation: Conversation, option_id: str, now: datetime) -> Step:
         question = self.flow.by_id[conversation.state]
-        option = question.option(option_id)
-        if option is None:
-            return _unchanged(conversation, Notice(text=f"That is not an answer to this question. "
+        words = self._words[question.id]
+        if question.multiple:
+            return "answer", parse_typed(words, inbound.text or "")
+        return "answer", words.get(text)
+
+    def _answer(self, conversation: Conversation, given: AnswerValue, now: datetime) -> Step:
+        question = self.flow.by_id[conversation.state]
+        try:
+            answer = self._check(question, given)
+        except InvalidAnswerError as error:
+            return _unchanged(conversation, Notice(text=f"{_sentence(str(error))} "
                                                   f"{_choices(question)}", level="error"))
-        answers = {**conversation.answers, question.id: option.id}
+        answers = {**conversation.answers, question.id: answer}
         updated = _evolve(conversation, now, answers=answers,
                           asked=[*conversation.asked, question.id],
                           state=self.next_state(question.id, answers))
-        closed = Closed(ref=conversation.ref, prompt=question.prompt, note=option.label)
+        closed = Closed(ref=conversation.ref, prompt=question.prompt,
+                        note=question.labels(answer), answered=True)
         follow_up = self.result(updated) if updated.finished else self.ask(updated)
         return Step(updated, [closed, follow_up])
+
+    @staticmethod
+    def _check(question: Question, given: AnswerValue) -> AnswerValue:
+        """The answer in canonical form, or InvalidAnswerError worded for the user."""
+        if question.multiple:
+            return selection(question, [given] if isinstance(given, str) else given)
+        if isinstance(given, list) or question.option(given) is None:
+            raise InvalidAnswerError("That is not an answer to this question.")
+        return given
 
     def _back(self, conversation: Conversation, now: datetime) -> Step:
         if not conversation.asked:
@@ -274,7 +335,40 @@ def _answer_words(question: Question) -> dict[str, str]:
 
 def _choices(question: Question) -> str:
     listed = "; ".join(f"{i}. {o.label}" for i, o in enumerate(question.options, start=1))
+    if question.multiple:
+        return f"Choose all that apply, separated by commas (for example 1, 3): {listed}."
     return f"Choose one of: {listed}."
+
+
+def _clicked_answer(inbound: Inbound) -> AnswerValue | None:
+    """What a button or a submitted set of checkboxes answers (None for other actions)."""
+    if inbound.action != "answer":
+        return None
+    return list(inbound.options) if inbound.options is not None else inbound.option
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else f"{text}."
+
+
+def _hashable(answers: Answers) -> frozenset[tuple[str, Any]]:
+    """Answers as a memo key: lists (several options) become tuples."""
+    return frozenset((q, tuple(a) if isinstance(a, list) else a) for q, a in answers.items())
+
+
+def _most_questions_left(flow: FlowDefinition) -> dict[str, int]:
+    """For each state, the most questions any path from it could still ask (itself included)."""
+    longest: dict[str, int] = {DONE: 0, CANCELLED: 0}
+
+    def visit(state: str) -> int:
+        if state not in longest:
+            longest[state] = 1 + max(visit(route.to) for route in flow.by_id[state].next)
+        return longest[state]
+
+    for question in flow.questions:
+        visit(question.id)
+    return longest
 
 
 def _stale(conversation: Conversation) -> Notice:

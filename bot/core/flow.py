@@ -12,11 +12,14 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.core.outcomes import AnswerValue
+
 DONE = "done"
 """The final state every route eventually reaches."""
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-Answers = Mapping[str, str]
+Answers = Mapping[str, AnswerValue]
+"""Question id to option id, or to a list of option ids for a question with `multiple`."""
 Condition = Callable[[Answers], bool]
 
 
@@ -33,6 +36,9 @@ class Block(StrEnum):
     READINESS = "readiness"
 
 
+MAX_BUTTONS = 5
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,6 +48,7 @@ class Option(_Strict):
 
     id: Identifier
     label: str = Field(min_length=1, max_length=75)  # Slack's button text limit
+    description: str | None = Field(default=None, max_length=75)  # shown under a checkbox
     synonyms: tuple[str, ...] = ()
     exclusive: bool = False  # in a question with `multiple`, cannot be chosen with another
 
@@ -62,12 +69,18 @@ class Question(_Strict):
     multiple: bool = False  # several options may be chosen (answers are then a list)
     prompt: str = Field(min_length=1, max_length=300)
     why: str = Field(min_length=1, max_length=200)
-    options: tuple[Option, ...] = Field(min_length=2, max_length=5)
+    # Five buttons fit a chat message and a terminal screen; a multiple-choice question renders
+    # as checkboxes, of which Slack shows at most ten.
+    options: tuple[Option, ...] = Field(min_length=2, max_length=10)
     next: tuple[Route, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _check_options_and_routes(self) -> Question:
         _require_unique([o.id for o in self.options], "option id")
+        if not self.multiple and len(self.options) > MAX_BUTTONS:
+            raise ValueError(f"options: at most {MAX_BUTTONS} for a single-choice question")
+        if not self.multiple and any(o.exclusive for o in self.options):
+            raise ValueError("options: `exclusive` only applies to a question with `multiple`")
         # A word may repeat within one option (a synonym equal to its id) but not across options.
         _require_unique([w for o in self.options for w in set(_words(o))], "option word")
         if self.next[-1].when is not None:
@@ -79,6 +92,11 @@ class Question(_Strict):
     def option(self, option_id: str) -> Option | None:
         """The option with this id, if the question has it."""
         return next((o for o in self.options if o.id == option_id), None)
+
+    def labels(self, answer: AnswerValue) -> str:
+        """An answer in the user's words: the option labels, joined for several."""
+        chosen = [answer] if isinstance(answer, str) else answer
+        return ", ".join(o.label for o in self.options if o.id in chosen)
 
 
 class FlowDefinition(_Strict):

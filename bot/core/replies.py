@@ -10,18 +10,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.core.flow import Question
-from bot.core.outcomes import Recommendation
+from bot.core.outcomes import AnswerValue, Recommendation
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Where the user is: question `index` of about `total` on the current path."""
+    """Where the user is: question `index` of at most `total`, the longest the path could be."""
 
     index: int
     total: int
 
     def __str__(self) -> str:
-        return f"Question {self.index} of about {self.total}"
+        return f"Question {self.index} of up to {self.total}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class AskQuestion:
     question: Question
     progress: Progress
     ref: str
-    previous: str | tuple[str, ...] | None = None  # the earlier answer, a default after `back`
+    previous: AnswerValue | None = None  # the earlier answer, a default after `back`
     can_go_back: bool = False
 
 
@@ -58,7 +58,7 @@ class Result:
     """The check is done: the recommendation for these answers."""
 
     recommendation: Recommendation
-    answers: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
 
 
 Reply = AskQuestion | Closed | Notice | Result

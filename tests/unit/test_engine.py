@@ -31,7 +31,7 @@ def test_start_asks_the_first_question_with_progress(engine) -> None:
     reply = step.replies[0]
     assert isinstance(reply, AskQuestion)
     assert reply.question.id == "upstream"
-    assert str(reply.progress) == "Question 1 of about 13"
+    assert str(reply.progress) == "Question 1 of up to 16"
     assert not reply.can_go_back
     assert step.conversation.ref == "c1.0"
 
@@ -103,16 +103,33 @@ def test_a_second_click_on_an_answered_question_changes_nothing(engine, fresh) -
     assert second.replies[0].level == "stale"
 
 
-def test_the_fork_path_asks_three_questions_and_recommends_upstream(engine, fresh) -> None:
-    step = typed(engine, fresh, "fork", "none", "yes")
-    assert step.conversation.asked == ["upstream", "confidential", "ownership"]
+def test_the_fork_path_asks_only_what_domain_md_lists_and_recommends_upstream(
+        engine, fresh) -> None:
+    step = typed(engine, fresh, "fork", "active", "none", "no", "none", "yes", "one")
+    assert step.conversation.asked == ["upstream", "upstream_health", "confidential",
+                                       "differentiator", "obligations", "ownership", "entities"]
     result = step.replies[-1]
     assert isinstance(result, Result) and result.recommendation.path == "contribute_upstream"
 
 
-def test_progress_shrinks_when_an_answer_rules_out_later_questions(engine, fresh) -> None:
-    step = typed(engine, fresh, "no", "core")
-    assert step.replies[-1].progress.total < 13
+def test_an_abandoned_upstream_adds_the_capacity_question_to_the_fork_path(engine, fresh) -> None:
+    step = typed(engine, fresh, "fork", "abandoned", "none", "no", "dedicated", "none", "yes",
+                 "several countries", "in place", "no")
+    assert step.conversation.asked == ["upstream", "upstream_health", "confidential",
+                                       "differentiator", "capacity", "obligations", "ownership",
+                                       "entities", "agreements", "regulated"]
+    assert step.conversation.finished
+
+
+def test_progress_never_grows_while_answering(engine, fresh) -> None:
+    conversation, totals = fresh, [engine.ask(fresh).progress.total]
+    for text in ("no", "none", "partly", "company", "no", "few teams", "issues", "full",
+                 "internal", "none", "yes"):
+        step = engine.advance(conversation, Inbound.typed(text), LATER)
+        conversation = step.conversation
+        totals.append(step.replies[-1].progress.total)
+    assert totals == sorted(totals, reverse=True)
+    assert totals[0] == 16 and totals[-1] < 16
 
 
 def test_the_engine_never_mutates_its_input(engine, fresh) -> None:

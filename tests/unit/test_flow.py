@@ -14,6 +14,7 @@ from bot.core.flow import FlowError, load_flow, parse_flow
 
 CONTRACT = {
     "upstream": ["fork", "overlaps", "no"],
+    "upstream_health": ["active", "slow", "abandoned"],
     "confidential": ["core", "separable", "none"],
     "differentiator": ["yes", "partly", "no"],
     "audience": ["team", "restricted", "company", "public"],
@@ -22,9 +23,12 @@ CONTRACT = {
     "contributors": ["owners_only", "issues", "patches", "co_maintainers", "external"],
     "control": ["full", "final_say", "shared", "neutral"],
     "capacity": ["none", "internal", "dedicated"],
-    "entities": ["one", "several_same_country", "several_countries", "unknown"],
-    "agreements": ["in_place", "none", "regulated", "unknown"],
+    "obligations": ["encryption", "export_control", "personal_data", "contract", "copyleft",
+                    "patents", "secrets", "none", "unsure"],
     "ownership": ["yes", "unsure", "no"],
+    "entities": ["one", "several_same_country", "several_countries", "unknown"],
+    "agreements": ["in_place", "none", "unknown"],
+    "regulated": ["yes", "no", "unknown"],
     "motivation": ["none", "transparency", "reputation", "standard", "adoption"],
 }
 
@@ -44,6 +48,25 @@ def test_questions_and_options_match_the_public_contract(engine) -> None:
     assert engine.options == CONTRACT
 
 
+FACTS = {"upstream", "upstream_health", "confidential", "differentiator", "internal_only", "users",
+         "entities", "agreements", "regulated", "obligations", "ownership"}
+
+
+def test_each_question_says_whether_it_is_a_fact_or_a_choice(engine) -> None:
+    kinds = {q.id: q.kind for q in engine.flow.questions}
+    assert {q for q, kind in kinds.items() if kind == "fact"} == FACTS
+    assert [q.id for q in engine.flow.questions if q.multiple] == ["obligations"]
+    obligations = engine.flow.by_id["obligations"]
+    assert [o.id for o in obligations.options if o.exclusive] == ["none", "unsure"]
+
+
+def test_a_single_choice_question_cannot_have_more_than_five_options() -> None:
+    data = break_flow(lambda d: d["questions"][0]["options"].extend(
+        {"id": f"extra{i}", "label": f"Extra {i}"} for i in range(3)))
+    with pytest.raises(FlowError, match="at most 5 for a single-choice question"):
+        parse_flow(data, "flows/broken.yaml", CONDITIONS)
+
+
 def test_every_question_has_help_and_a_block(engine) -> None:
     for question in engine.flow.questions:
         assert question.why and question.block.value in {"visibility", "participation", "tax",
@@ -57,17 +80,17 @@ def break_flow(change) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["questions"][1]["next"][-1].__setitem__("to", "nowhere"),
+    (lambda d: d["questions"][2]["next"][-1].__setitem__("to", "nowhere"),
      "question 'confidential': route to unknown 'nowhere'"),
     (lambda d: d["questions"][0]["next"].insert(0, {"to": "differentiator", "when": "magic"}),
      "question 'upstream': unknown condition 'magic'"),
-    (lambda d: d["questions"][2].__setitem__("colour", "red"),
+    (lambda d: d["questions"][3].__setitem__("colour", "red"),
      "question 'differentiator': colour: Extra inputs are not permitted"),
-    (lambda d: d["questions"][3]["options"][1].__setitem__("id", "team"),
+    (lambda d: d["questions"][4]["options"][1].__setitem__("id", "team"),
      "question 'audience': duplicate option id 'team'"),
-    (lambda d: d["questions"][4]["next"].insert(0, {"to": "upstream"}),
+    (lambda d: d["questions"][5]["next"].insert(0, {"to": "upstream"}),
      "question 'internal_only': only the last route may be unconditional"),
-    (lambda d: d["questions"][4]["next"].__setitem__(0, {"to": "upstream"}),
+    (lambda d: d["questions"][5]["next"].__setitem__(0, {"to": "upstream"}),
      "routes form a cycle"),
     (lambda d: d.__setitem__("start", "motivation"), "unreachable from 'motivation'"),
 ])
