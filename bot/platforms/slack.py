@@ -282,6 +282,8 @@ class Listeners:
         for action in ("help", "back", "cancel"):
             bolt.action(action)(self.on_control)
         bolt.action(re.compile(r"^answer:"))(self.on_answer)
+        bolt.action(blocks.CONTINUE)(self.on_continue)
+        bolt.action(blocks.TICKS)(self.on_tick)
         bolt.action(re.compile(r"^(home_start|start_over)$"))(self.on_start_button)
         bolt.action("post_summary")(self.on_post)
         bolt.action(re.compile(r"^remind(_at)?$"))(self.on_remind)
@@ -348,6 +350,21 @@ class Listeners:
         self._later("answer", lambda: self.dialogue.click(
             client, who, "answer", ref, option=option, clicked=_clicked(body)),
             self._notify(client, who, _dig(body, "channel", "id")))
+
+    async def on_continue(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
+                          context: AsyncBoltContext) -> None:
+        """Continue under checkboxes: the ticked options are read from the message's state."""
+        await ack()
+        who, ref = _who(context, body), _value(body)
+        if who is None or ref is None:
+            return
+        ticked = _ticked(body)
+        self._later("answer", lambda: self.dialogue.click(
+            client, who, "answer", ref, option=None, clicked=_clicked(body), ticked=ticked),
+            self._notify(client, who, _dig(body, "channel", "id")))
+
+    async def on_tick(self, ack: AsyncAck) -> None:
+        await ack()  # the ticks are read from the message state when Continue is pressed
 
     async def on_control(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          context: AsyncBoltContext) -> None:
@@ -418,6 +435,19 @@ async def _quietly(notice: Coroutine[Any, Any, None]) -> None:
         await notice
     except Exception as error:  # noqa: BLE001  (the original failure is what gets logged)
         log.warning("could not tell the user: %s", type(error).__name__)
+
+
+def _ticked(body: dict[str, Any]) -> tuple[str, ...]:
+    """The boxes ticked in the question's checkboxes (Slack sends the message's state with
+    every click); none ticked, or no state at all, is an empty selection: "none"."""
+    values = body.get("state", {}).get("values") if isinstance(body.get("state"), dict) else None
+    found: list[str] = []
+    for block_id, elements in (values or {}).items():
+        ticks = elements.get(blocks.TICKS) if isinstance(elements, dict) else None
+        if str(block_id).startswith(blocks.TICKS) and isinstance(ticks, dict):
+            found.extend(option["value"] for option in ticks.get("selected_options") or []
+                         if isinstance(option, dict) and isinstance(option.get("value"), str))
+    return tuple(found)
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:

@@ -15,35 +15,35 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
     ConversationFilter,
     ConversationSelectElement,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
-from bot.core.outcomes import (
-    FLAG_TITLES,
-    GOVERNANCE_MEANINGS,
-    GOVERNANCE_TITLES,
-    PATH_MEANINGS,
-    PATH_TITLES,
-    Recommendation,
-)
+from bot.core.flow import Question
+from bot.core.outcomes import AnswerValue, Recommendation
 from bot.core.replies import AskQuestion, Closed, Notice
+from bot.report import Report
 from bot.store.base import HistoryEntry
 
 COMMAND = "/opensource-check"
 SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 50  # Slack's limit for one message
+TICKS = "ticks"  # the checkboxes of a question that takes several answers
+CONTINUE = "continue"  # the button that submits the ticked boxes
 HELP = (f"*{COMMAND}* starts a check in a direct message with me (or resumes yours).\n"
         f"`{COMMAND} history` lists your recent results, `{COMMAND} restart` starts over, "
         f"`{COMMAND} cancel` stops the open check, `{COMMAND} help` shows this.\n"
-        "In our DM, answer with the buttons or type a number or an answer; type back, restart, "
-        "cancel or help at any time.")
+        "In our DM, answer with the buttons or type a number or an answer (several, like `1, 3`, "
+        "where the question takes several); type back, restart, cancel or help at any time.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,29 +102,63 @@ def answer_value(ref: str, option: str) -> str:
     return f"{ref}|{option}"
 
 
-def question(reply: AskQuestion) -> Message:
-    """One question: prompt, a button per option, why-we-ask, back, cancel, and progress."""
+def block_title(question: Question) -> str:
+    """The part of the check a question belongs to, as a title ("Participation")."""
+    return question.block.value.replace("_", " ").title()
+
+
+def ticked(previous: AnswerValue | None) -> list[str]:
+    """The options ticked before (after `back`), for a question that takes several answers."""
+    if previous is None:
+        return []
+    return [previous] if isinstance(previous, str) else list(previous)
+
+
+def _checkboxes(reply: AskQuestion) -> CheckboxesElement:
     q = reply.question
-    answers = [_button(o.label, f"answer:{o.id}", answer_value(reply.ref, o.id),
-                       "primary" if o.id == reply.previous else None,
-                       answer_label(o.label, q.prompt)) for o in q.options]
+    options = [Option(value=o.id, text=PlainTextObject(text=o.label),
+                      description=PlainTextObject(text=o.description) if o.description else None)
+               for o in q.options]
+    earlier = ticked(reply.previous)
+    return CheckboxesElement(action_id=TICKS, options=options,
+                             initial_options=[o for o in options if o.value in earlier] or None)
+
+
+def question(reply: AskQuestion) -> Message:
+    """One question: prompt, a button per option (or checkboxes and Continue when several may
+    be ticked), why-we-ask, back, cancel, and progress."""
+    q = reply.question
+    numbered = "  ".join(f"{i}. {o.label}" for i, o in enumerate(q.options, start=1))
+    if q.multiple:
+        shown: list[Block] = [
+            _section(f"*{escape(q.prompt)}*"),
+            ActionsBlock(block_id=f"{TICKS}:{q.id}", elements=[_checkboxes(reply)]),
+            ActionsBlock(block_id=f"answers:{q.id}", elements=[_button(
+                "Continue", CONTINUE, reply.ref, "primary",
+                f"Continue with the ticked answers to: {q.prompt}")])]
+        typed = "or type numbers, like 1, 3 (none: tick nothing)"
+    else:
+        answers = [_button(o.label, f"answer:{o.id}", answer_value(reply.ref, o.id),
+                           "primary" if o.id == reply.previous else None,
+                           answer_label(o.label, q.prompt)) for o in q.options]
+        shown = [_section(f"*{escape(q.prompt)}*"),
+                 ActionsBlock(block_id=f"answers:{q.id}", elements=answers)]
+        typed = "or type a number"
     controls = [_button("Why we ask", "help", reply.ref)]
     if reply.can_go_back:
         controls.append(_button("Back", "back", reply.ref))
     controls.append(_button("Cancel", "cancel", reply.ref, "danger"))
-    numbered = "  ".join(f"{i}. {o.label}" for i, o in enumerate(q.options, start=1))
     return _render(f"{reply.progress}: {q.prompt} ({numbered})", [
-        _section(f"*{escape(q.prompt)}*"),
-        ActionsBlock(block_id=f"answers:{q.id}", elements=answers),
-        ActionsBlock(block_id="controls", elements=controls),
-        _context(f"{reply.progress} \u00b7 {q.block.value} \u00b7 or type a number"),
+        *shown, ActionsBlock(block_id="controls", elements=controls),
+        _context(f"{reply.progress} \u00b7 {block_title(q)} \u00b7 {typed}"),
     ])
 
 
 def closed(reply: Closed) -> Message:
     """A settled question: the prompt and the chosen answer, with no buttons left."""
+    mark = "\u2714 " if reply.answered else ""
     return _render(f"{reply.prompt} \u2014 {reply.note}", [
-        _section(f"*{escape(reply.prompt)}*"), _context(f"\u2714 {escape(reply.note)}")])
+        _section(f"*{escape(reply.prompt)}*"), _context(f"{mark}{escape(reply.note)}")])
 
 
 def notice(reply: Notice) -> Message:
@@ -142,41 +176,75 @@ def _titled(title: str, meaning: str) -> str:
     return f"*{escape(title)}*: {escape(meaning)}"
 
 
-def _meaning_lines(rec: Recommendation) -> str:
-    lines = [_titled(PATH_TITLES[rec.path], PATH_MEANINGS[rec.path]),
-             _titled(GOVERNANCE_TITLES[rec.governance], GOVERNANCE_MEANINGS[rec.governance])]
-    if rec.target_governance is not None:
-        later = rec.target_governance
-        lines.append(_titled(f"Later, in public: {GOVERNANCE_TITLES[later]}",
-                             GOVERNANCE_MEANINGS[later]))
+def _meaning_lines(report: Report) -> str:
+    lines = [_titled(report.path.title, report.path.meaning),
+             _titled(report.governance.title, report.governance.meaning)]
+    if report.later is not None:
+        lines.append(_titled(f"Later, in public: {report.later.title}", report.later.meaning))
     return "\n".join(lines)
 
 
-def _detail_sections(rec: Recommendation) -> list[Block]:
-    blocks: list[Block] = [
-        _section("*Why*\n" + "\n".join(f"\u2022 {escape(r.reason)}" for r in rec.rationale))]
-    if rec.flag_notes:
-        blocks.append(_section("*Flags*\n" + "\n".join(
-            f":warning: *{FLAG_TITLES[n.flag]}*: {escape(n.action)}" for n in rec.flag_notes)))
-    blocks.append(_section("*Next steps*\n" + "\n".join(
-        f"{i}. {escape(step)}" for i, step in enumerate(rec.next_steps, start=1))))
-    if rec.what_would_change:
-        blocks.append(_section("*What would change it*\n" + "\n".join(
-            f"\u2022 {escape(c.said)} \u2192 {PATH_TITLES[c.path]}, "
-            f"{GOVERNANCE_TITLES[c.governance]}" for c in rec.what_would_change.all)))
-    if rec.learn_more:
-        links = " \u00b7 ".join(f"<{link.url}|{escape(link.title)}>" for link in rec.learn_more)
+def _link(url: str, title: str) -> str:
+    return f"<{url}|{escape(title)}>"
+
+
+def _sections(title: str, lines: list[str]) -> list[Block]:
+    """A titled list in as few sections as Slack's 3000-character limit allows."""
+    blocks: list[Block] = []
+    current = f"*{title}*"
+    for line in lines:
+        if len(current) + 1 + len(line) > SECTION_LIMIT:
+            blocks.append(_section(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    blocks.append(_section(current))
+    return blocks
+
+
+def _detail_sections(report: Report) -> list[Block]:
+    """Conflicts, flags with their actions and links, next steps, what would change, why,
+    evidence and further reading: in that order, each only when there is something to say."""
+    blocks: list[Block] = []
+    if report.conflicts:
+        blocks += _sections(":left_right_arrow: Conflicts to decide", [
+            f"\u2022 {escape(c.summary)} *Decide:* {escape(c.decide)}" for c in report.conflicts])
+    if report.flags:
+        blocks += _sections("Flags", [
+            f":warning: *{escape(f.title)}*: {escape(f.action)}"
+            + (" " + " \u00b7 ".join(_link(k.url, k.title) for k in f.links) if f.links else "")
+            for f in report.flags])
+    blocks += _sections("Next steps", [f"{i}. {escape(step)}"
+                                       for i, step in enumerate(report.next_steps, start=1)])
+    for title, items in (("Decisions you could change", report.choices),
+                         ("Facts that would change it", report.facts),
+                         ("To reach a more open path", report.routes)):
+        if items:
+            blocks += _sections(title, [f"\u2022 {escape(item)}" for item in items])
+    blocks += _sections("Why", [f"\u2022 {escape(r)}" for r in report.reasons])
+    if report.evidence:
+        blocks += _sections("Evidence used", [f"\u2022 {escape(e)}" for e in report.evidence])
+    if report.learn_more:
+        links = " \u00b7 ".join(_link(k.url, k.title) for k in report.learn_more)
         blocks.append(_context(f"Learn more: {links}"))
     return blocks
 
 
-def post_value(runner: str, channel: str | None, answers: dict[str, str]) -> str:
+def _fit(blocks: list[Block], room: int) -> list[Block]:
+    """At most `room` blocks: the rest is cut with a pointer to the full report."""
+    if len(blocks) <= room:
+        return blocks
+    return [*blocks[: room - 1], _context("More in `/opensource-check history` and "
+                                          "`opensource-check assess --format markdown`.")]
+
+
+def post_value(runner: str, channel: str | None, answers: dict[str, AnswerValue]) -> str:
     """What the post-summary button carries: who ran the check, the default channel, answers."""
     return json.dumps({"u": runner, "c": channel, "a": answers}, separators=(",", ":"))
 
 
-def result(rec: Recommendation, *, runner: str, answers: dict[str, str],
-           summary_channel: str | None, review_months: int) -> Message:
+def result(rec: Recommendation, report: Report, *, runner: str,
+           answers: dict[str, AnswerValue], summary_channel: str | None,
+           review_months: int) -> Message:
     """The whole recommendation, with actions: post to a channel, start over, remind me."""
     picker = ConversationSelectElement(
         action_id="summary_channel", placeholder="Channel for the summary",
@@ -187,20 +255,20 @@ def result(rec: Recommendation, *, runner: str, answers: dict[str, str],
                         post_value(runner, summary_channel, answers), "primary"),
         _button("Start over", "start_over", "start"),
         _button(f"Remind me in {review_months} months", "remind", str(review_months))])
+    details = _fit(_detail_sections(report), MESSAGE_BLOCKS - 4)
     return _render(f"Recommendation: {rec.headline}", [
-        HeaderBlock(text=PlainTextObject(text=PATH_TITLES[rec.path][:150])),
-        _section(_meaning_lines(rec)), *_detail_sections(rec), DividerBlock(), actions])
+        HeaderBlock(text=PlainTextObject(text=report.path.title[:150])),
+        _section(_meaning_lines(report)), *details, DividerBlock(), actions])
 
 
-def summary(rec: Recommendation, runner: str) -> Message:
-    """The compact summary posted to a channel: who ran it, the result, the key reasons."""
-    reasons = "\n".join(f"\u2022 {escape(r.reason)}" for r in rec.rationale[:3])
-    blocks: list[Block] = [_section(f"<@{runner}> ran an opensource-check: *{rec.headline}*"),
-                           _section(_meaning_lines(rec)), _section(f"*Why*\n{reasons}")]
-    if rec.flags:
-        blocks.append(_context("Flags: " + ", ".join(FLAG_TITLES[f] for f in rec.flags)))
+def summary(report: Report, runner: str) -> Message:
+    """The summary posted to a channel: who ran it, the result, conflicts, flags with their
+    actions and links, next steps and what would change."""
+    blocks: list[Block] = [_section(f"<@{runner}> ran an opensource-check: *{report.headline}*"),
+                           _section(_meaning_lines(report))]
+    blocks += _fit(_detail_sections(report), MESSAGE_BLOCKS - 3)
     blocks.append(_context(f"Run `{COMMAND}` to check your own code."))
-    return _render(f"<@{runner}> ran an opensource-check: {rec.headline}", blocks)
+    return _render(f"<@{runner}> ran an opensource-check: {report.headline}", blocks)
 
 
 def cannot_post(channel: str, error: str) -> str:

@@ -21,8 +21,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.advisor import Advisor, Context, Turn
 from bot.core.conversation import Action, Inbound
 from bot.core.engine import InvalidAnswerError, MissingAnswerError
+from bot.core.outcomes import AnswerValue
 from bot.core.replies import AskQuestion, Closed, Notice, Reply, Result
 from bot.platforms import slack_blocks as blocks
+from bot.platforms.repeats import without_repeat
+from bot.report import build
 from bot.store.base import ConversationKey
 
 PLACES = "slack.user"
@@ -78,9 +81,15 @@ def _summary_value(value: str) -> dict[str, Any] | None:
     if not isinstance(data, dict) or not isinstance(data.get("u"), str):
         return None
     answers, channel = data.get("a"), data.get("c")
-    if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+    if not isinstance(answers, dict) or not all(_is_answer(v) for v in answers.values()):
         return None
     return data if channel is None or isinstance(channel, str) else None
+
+
+def _is_answer(value: object) -> bool:
+    """An option id, or a list of them (a question that takes several answers)."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(item, str) for item in value))
 
 
 def _event(event_id: str | None) -> str | None:
@@ -127,15 +136,17 @@ class Dialogue:
         await self._render(client, who, place, turn)
 
     async def click(self, client: AsyncWebClient, who: Who, action: str, ref: str, *,
-                    option: str | None, clicked: tuple[str | None, str | None, str | None]
-                    ) -> None:
-        """A button on a question: an answer, help, back or cancel."""
+                    option: str | None, clicked: tuple[str | None, str | None, str | None],
+                    ticked: tuple[str, ...] | None = None) -> None:
+        """A button on a question: an answer, help, back or cancel; or Continue under the
+        checkboxes of a question that takes several answers (`ticked`, empty for none)."""
         channel, ts, trigger = clicked
-        inbound = Inbound(action=action, ref=ref, option=option)
+        inbound = Inbound(action=action, ref=ref, option=option, options=ticked)
         # The click names its channel, so the turn need not wait for the user's records.
         context = Context(channel=channel or "", user_name=who.name)
         place, turn = await asyncio.gather(
             self._place(who), self.advisor.handle(who.key, inbound, context, _event(trigger)))
+        turn = without_repeat(turn, inbound)  # a double click says nothing the second time
         if channel and turn.changed:  # a stale or forged click must not move the user's DM
             await self._remember(who, place, dm=channel)
         await self._render(client, who, place, turn, clicked_ts=ts, quiet=action == "help")
@@ -225,8 +236,9 @@ class Dialogue:
         except (InvalidAnswerError, MissingAnswerError):
             return "The questions have changed since this check; run it again to post a summary."
         try:
+            report = build(rec, self.advisor.engine.flow)
             await client.chat_postMessage(channel=channel,
-                                          **blocks.summary(rec, data["u"]).as_kwargs())
+                                          **blocks.summary(report, data["u"]).as_kwargs())
         except SlackApiError as error:
             if error.response.get("error") in CANNOT_POST:
                 return blocks.cannot_post(channel, str(error.response["error"]))
@@ -309,8 +321,9 @@ class Dialogue:
                 await client.chat_postMessage(channel=dm, **blocks.notice(reply).as_kwargs())
         elif isinstance(reply, Result):
             rec = reply.recommendation
+            answers: dict[str, AnswerValue] = dict(reply.answers)
             await client.chat_postMessage(channel=dm, **blocks.result(
-                rec, runner=who.user, answers=reply.answers,
+                rec, build(rec, self.advisor.engine.flow), runner=who.user, answers=answers,
                 summary_channel=place.get("summary_channel"),
                 review_months=rec.review_in_months).as_kwargs())
 

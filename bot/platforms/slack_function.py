@@ -210,7 +210,7 @@ class WorkflowStep:
     def _assess(self, request: Request) -> Recommendation:
         engine = self.advisor.engine
         try:
-            _, rec = engine.assess(request.answers)  # type: ignore[arg-type]
+            _, rec = engine.assess(request.answers)
         except MissingAnswerError as missing:
             prompt = engine.flow.by_id[missing.question].prompt
             raise BadInputError(f"Input `{missing.question}` is needed for these answers: "

@@ -35,8 +35,10 @@ from bot.advisor import Advisor, Context, Turn
 from bot.core.conversation import CANCELLED, Conversation, Inbound
 from bot.core.replies import AskQuestion, Notice
 from bot.platforms import slack_blocks as blocks
+from bot.platforms.repeats import without_repeat
 from bot.platforms.slack_dialogue import PLACES, Who
 from bot.platforms.slack_function import Spawn
+from bot.report import build
 from bot.store.base import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -78,12 +80,14 @@ def question_blocks(reply: AskQuestion) -> list[Block]:
     """One question: buttons (or checkboxes and Continue when several answers may be ticked),
     then Back and Cancel. Every button's accessible name says which question it answers."""
     q = reply.question
-    progress = f"{reply.progress} \u00b7 {q.block.value}"
+    progress = f"{reply.progress} \u00b7 {blocks.block_title(q)}"
     shown: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=progress)]),
                           _section(f"*{blocks.escape(q.prompt)}*")]
     if q.multiple:
-        options = [Option(value=o.id, label=o.label) for o in q.options]
-        ticked = reply.previous if isinstance(reply.previous, tuple) else ()
+        options = [Option(value=o.id, text=PlainTextObject(text=o.label),
+                          description=PlainTextObject(text=o.description) if o.description
+                          else None) for o in q.options]
+        ticked = blocks.ticked(reply.previous)
         shown.append(ActionsBlock(block_id=CHOICES, elements=[CheckboxesElement(
             action_id=CHOICES, options=options,
             initial_options=[o for o in options if o.value in ticked] or None)]))
@@ -177,7 +181,8 @@ class Modal:
         if inbound is None:  # Start a new check
             turn = await self.advisor.start(key, self._context(who), event)
         else:
-            turn = await self.advisor.handle(key, inbound, self._context(who), event)
+            turn = without_repeat(await self.advisor.handle(key, inbound, self._context(who),
+                                                            event), inbound)
         if turn.duplicate:
             return
         try:
@@ -214,7 +219,9 @@ class Modal:
                     ActionsBlock(block_id="again", elements=[_restart_button("Start a new check")])]
         result = engine.result(conversation)
         place = await self.advisor.store.get_records(PLACES, who.scope)
-        message = blocks.result(result.recommendation, runner=who.user, answers=result.answers,
+        rec = result.recommendation
+        message = blocks.result(rec, build(rec, engine.flow), runner=who.user,
+                                answers=dict(result.answers),
                                 summary_channel=place.get("summary_channel"),
                                 review_months=result.recommendation.review_in_months)
         return list(_in_the_modal(message.blocks))

@@ -10,21 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.outcomes import (
-    FLAG_TITLES,
-    GOVERNANCE_MEANINGS,
-    GOVERNANCE_TITLES,
-    PATH_MEANINGS,
-    PATH_TITLES,
-    Recommendation,
-)
+from bot.core.flow import Question
+from bot.core.outcomes import AnswerValue
 from bot.core.replies import AskQuestion, Closed
+from bot.report import Report
 from bot.store.base import HistoryEntry
 
 Card = dict[str, Any]
 
+CHOICES = "choices"  # the Input.ChoiceSet of a question that takes several answers
 HELP = ("Type **start** (or **opensource-check**) to begin a check, or to resume yours. Answer "
-        "with the buttons, or type a number or an answer. **back**, **restart**, **cancel**, "
+        "with the buttons, or type a number or an answer (several, like 1, 3, where the question "
+        "takes several). **back**, **restart**, **cancel**, "
         "**history** and **help** work at any time. In a channel or group chat, @mention me with "
         "**opensource-check** and I will ask you the questions in our personal chat.")
 
@@ -48,68 +45,114 @@ def submit(title: str, data: dict[str, Any], style: str = "default") -> dict[str
     return {"type": "Action.Submit", "title": title, "data": data, "style": style}
 
 
+def block_title(question: Question) -> str:
+    """The part of the check a question belongs to, as a title ("Participation")."""
+    return question.block.value.replace("_", " ").title()
+
+
+def _ticked(previous: AnswerValue | None) -> list[str]:
+    if previous is None:
+        return []
+    return [previous] if isinstance(previous, str) else list(previous)
+
+
+def _choice_set(reply: AskQuestion) -> dict[str, Any]:
+    """Checkboxes (a multi-select ChoiceSet), the earlier selection ticked."""
+    q = reply.question
+    choices = [{"title": f"{o.label} ({o.description})" if o.description else o.label,
+                "value": o.id} for o in q.options]
+    choice_set: dict[str, Any] = {"type": "Input.ChoiceSet", "id": CHOICES, "isMultiSelect": True,
+                                  "style": "expanded", "label": "Tick all that apply",
+                                  "choices": choices}
+    earlier = _ticked(reply.previous)
+    if earlier:
+        choice_set["value"] = ",".join(earlier)
+    return choice_set
+
+
 def question(reply: AskQuestion, owner: str) -> Card:
-    """One question: progress, prompt, a button per option, why-we-ask, Back and Cancel."""
+    """One question: progress, prompt, a button per option (or a multi-select and Continue when
+    several answers may be ticked), why-we-ask, Back and Cancel."""
     q = reply.question
     step = {"ref": reply.ref, "owner": owner, "q": q.id}
-    options = [submit(o.label, {"ocb": "answer", "option": o.id, **step},
-                      "positive" if o.id == reply.previous else "default") for o in q.options]
+    if q.multiple:
+        answers: list[dict[str, Any]] = [_choice_set(reply), {"type": "ActionSet", "actions": [
+            submit("Continue", {"ocb": "answer", "multiple": True, **step}, "positive")]}]
+        typed = "Or type the numbers, like 1, 3 (tick nothing for none)."
+    else:
+        answers = [{"type": "ActionSet", "actions": [
+            submit(o.label, {"ocb": "answer", "option": o.id, **step},
+                   "positive" if o.id == reply.previous else "default") for o in q.options]}]
+        typed = "Or type a number or an answer."
     controls = [{"type": "Action.ToggleVisibility", "title": "Why we ask",
                  "targetElements": ["why"]}]
     if reply.can_go_back:
         controls.append(submit("Back", {"ocb": "back", **step}))
     controls.append(submit("Cancel", {"ocb": "cancel", **step}, "destructive"))
     return card([
-        text(f"{reply.progress} \u00b7 {q.block.value}", size="Small", isSubtle=True),
+        text(f"{reply.progress} \u00b7 {block_title(q)}", size="Small", isSubtle=True),
         text(q.prompt, weight="Bolder", size="Medium"),
         text(f"Why we ask: {q.why}", id="why", isVisible=False, isSubtle=True),
-        {"type": "ActionSet", "actions": options},
-        text("Or type a number or an answer.", size="Small", isSubtle=True),
+        *answers,
+        text(typed, size="Small", isSubtle=True),
     ], controls)
 
 
 def closed(reply: Closed) -> Card:
-    """A settled question: the prompt and the chosen answer, with no buttons left."""
-    return card([text(reply.prompt, weight="Bolder"), text(f"\u2714 {reply.note}", isSubtle=True)])
+    """A settled question: the prompt and the chosen answer (a check mark only on answers)."""
+    mark = "\u2714 " if reply.answered else ""
+    return card([text(reply.prompt, weight="Bolder"), text(f"{mark}{reply.note}", isSubtle=True)])
 
 
-def _bullets(lines: list[str]) -> str:
+def _bullets(lines: list[str] | tuple[str, ...]) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
-def _summary(rec: Recommendation) -> list[dict[str, Any]]:
+def _links(report_links: tuple[Any, ...]) -> str:
+    return " \u00b7 ".join(f"[{link.title}]({link.url})" for link in report_links)
+
+
+def _summary(report: Report) -> list[dict[str, Any]]:
+    """Path and governance first, then conflicts and flags with their actions and links."""
     body = [
-        text(rec.headline, weight="Bolder", size="Large", id=f"path-{rec.path.value}"),
-        text(f"**{PATH_TITLES[rec.path]}**: {PATH_MEANINGS[rec.path]}"),
-        text(f"**{GOVERNANCE_TITLES[rec.governance]}**: {GOVERNANCE_MEANINGS[rec.governance]}"),
+        text(report.headline, weight="Bolder", size="Large", id=f"path-{report.path_id}"),
+        text(f"**{report.path.title}**: {report.path.meaning}"),
+        text(f"**{report.governance.title}**: {report.governance.meaning}"),
     ]
-    if rec.target_governance is not None:
-        body.append(text(f"**Later, in public: {GOVERNANCE_TITLES[rec.target_governance]}**: "
-                         f"{GOVERNANCE_MEANINGS[rec.target_governance]}"))
-    body.append(text("**Why**\n\n" + _bullets([r.reason for r in rec.rationale])))
-    if rec.flag_notes:
+    if report.later is not None:
+        body.append(text(f"**Later, in public: {report.later.title}**: {report.later.meaning}"))
+    if report.conflicts:
+        body.append(text("**Conflicts to decide**\n\n" + _bullets(
+            [f"{c.summary} **Decide:** {c.decide}" for c in report.conflicts]),
+            color="Warning"))
+    if report.flags:
         body.append(text("**Flags**\n\n" + _bullets(
-            [f"**{FLAG_TITLES[n.flag]}**: {n.action}" for n in rec.flag_notes])))
+            [f"**{f.title}**: {f.action}" + (f" {_links(f.links)}" if f.links else "")
+             for f in report.flags])))
     return body
 
 
-def _details(rec: Recommendation) -> list[dict[str, Any]]:
-    steps = "\n".join(f"{i}. {step}" for i, step in enumerate(rec.next_steps, start=1))
+def _details(report: Report) -> list[dict[str, Any]]:
+    """Next steps, what would change (two lists and the routes), why, evidence, reading."""
+    steps = "\n".join(f"{i}. {step}" for i, step in enumerate(report.next_steps, start=1))
     body = [text(f"**Next steps**\n\n{steps}")]
-    if rec.what_would_change:
-        body.append(text("**What would change it**\n\n" + _bullets([
-            f"{c.said}: {PATH_TITLES[c.path]}, {GOVERNANCE_TITLES[c.governance]}"
-            for c in rec.what_would_change.all])))
-    if rec.learn_more:
-        body.append(text("Learn more: " + " \u00b7 ".join(
-            f"[{link.title}]({link.url})" for link in rec.learn_more), size="Small"))
+    for title, items in (("Decisions you could change", report.choices),
+                         ("Facts that would change it", report.facts),
+                         ("To reach a more open path", report.routes)):
+        if items:
+            body.append(text(f"**{title}**\n\n" + _bullets(items)))
+    body.append(text("**Why**\n\n" + _bullets(report.reasons)))
+    if report.evidence:
+        body.append(text("**Evidence used**\n\n" + _bullets(report.evidence)))
+    if report.learn_more:
+        body.append(text("Learn more: " + _links(report.learn_more), size="Small"))
     return body
 
 
-def result(rec: Recommendation, owner: str, answers: dict[str, str],
+def result(report: Report, owner: str, answers: dict[str, AnswerValue],
            channels: dict[str, str]) -> Card:
     """The recommendation, and an offer to post its summary to one of the known channels."""
-    body = _summary(rec) + _details(rec)
+    body = _summary(report) + _details(report)
     if not channels:
         body.append(text("Add me to a team to post summaries like this one to its channels.",
                          isSubtle=True))
@@ -129,11 +172,11 @@ def escape_markdown(value: str) -> str:
     return MARKDOWN.sub(r"\\\1", " ".join(value.split()))
 
 
-def summary(rec: Recommendation, user_name: str) -> Card:
+def summary(report: Report, user_name: str) -> Card:
     """What a channel sees: who ran the check, the advice and why, the next steps."""
     return card([text(f"{escape_markdown(user_name)} ran an opensource-check", isSubtle=True,
                       size="Small"),
-                 *_summary(rec), *_details(rec)])
+                 *_summary(report), *_details(report)])
 
 
 def history(entries: list[HistoryEntry]) -> str:

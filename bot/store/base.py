@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.conversation import Conversation
-from bot.core.outcomes import Recommendation
+from bot.core.outcomes import AnswerValue, Recommendation
 
 if TYPE_CHECKING:
     from bot.store.reviews import ReviewStore
@@ -52,7 +52,7 @@ class HistoryEntry(BaseModel):
     completed_at: datetime
     flow: str
     flow_version: int
-    answers: dict[str, str]
+    answers: dict[str, AnswerValue]  # a list of option ids for a question that takes several
     recommendation: Recommendation
     check_id: str | None = Field(None, max_length=80)
     """The check's stable id (see `check_id()`): reviews and decision records name it. The

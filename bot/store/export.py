@@ -60,7 +60,7 @@ def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = (),
     writer.writerow([*CSV_COLUMNS, *(f"answer.{q}" for q in answer_ids)])
     for entry in entries:
         row = [*_facts(entry), *_review_facts(reviews.get(entry.check_id or "")),
-               *(entry.answers.get(q, "") for q in answer_ids)]
+               *(_cell(entry.answers.get(q, "")) for q in answer_ids)]
         writer.writerow([neutralise(cell) for cell in row])
     return out.getvalue()
 
@@ -90,3 +90,8 @@ def _review_facts(review: Review | None) -> list[object]:
     decided = review.decided_at.isoformat() if review.decided_at else ""
     return [review.id, review.state.value, review.name,
             review.decided_by_name or review.decided_by or "", decided, review.comment]
+
+
+def _cell(answer: object) -> str:
+    """One CSV cell: several answers (a list) are joined with `;`, as `assess` reads them."""
+    return ";".join(answer) if isinstance(answer, list) else str(answer)

@@ -18,7 +18,8 @@ from bot.core.outcomes import Recommendation
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
 # Typed answers of one whole check in the terminal, after "2" (overlaps) to the first question.
-ANSWERS = ["3", "3", "4", "3", "3", "3", "1", "3", "1", "1", "3"]
+# Flow v2: upstream health first (1, active), and obligations (8, none) before ownership.
+ANSWERS = ["1", "3", "3", "4", "3", "3", "3", "1", "3", "8", "1", "1", "3"]
 
 
 def run(*args: str, stdin: str = "", cwd: Path | None = None,
@@ -76,7 +77,8 @@ def test_chat_runs_a_whole_check_in_the_terminal(env) -> None:
 
 def test_chat_stops_cleanly_when_input_ends(env) -> None:
     result = run("chat", stdin="3\n", env=env)
-    assert result.returncode == 1 and "Stopped." in result.stdout
+    assert result.returncode == 0 and "Stopped." in result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_a_chat_killed_mid_check_resumes_at_the_same_question(env) -> None:

@@ -24,6 +24,7 @@ from bot.core.engine import InvalidAnswerError, MissingAnswerError
 from bot.core.flow import normalise
 from bot.core.replies import AskQuestion, Closed, Notice, Result
 from bot.platforms import teams_cards as cards
+from bot.platforms.repeats import without_repeat
 from bot.platforms.teams.activity import (
     CONVERSATION_UPDATE,
     INSTALLATION_UPDATE,
@@ -34,6 +35,7 @@ from bot.platforms.teams.activity import (
 from bot.platforms.teams.auth import ChannelTokens, KeysUnavailableError, UnauthorizedError
 from bot.platforms.teams.channels import Channels
 from bot.platforms.teams.connector import CALL_TIMEOUT_SECONDS, Connector, ConnectorError
+from bot.report import build
 from bot.server import spawn
 from bot.store.base import ConversationKey
 
@@ -201,13 +203,12 @@ class TeamsEdge:
         elif kind == "post":
             await self._post(replies, value)
         elif isinstance(kind, str) and kind in CLICKS:
-            ref, option = value.get("ref"), value.get("option")
-            if not isinstance(ref, str) or not isinstance(option, str | None):
+            inbound = _clicked(kind, value)
+            if inbound is None:
                 await replies.send(DAMAGED)  # Inbound would refuse it: a crash
                 return
-            inbound = Inbound.click(CLICKS[kind], ref, option)
-            await self._render(replies, key, await self.advisor.handle(
-                key, inbound, _context(activity), _event(activity)))
+            turn = await self.advisor.handle(key, inbound, _context(activity), _event(activity))
+            await self._render(replies, key, without_repeat(turn, inbound))
 
     async def _render(self, replies: Replies, key: ConversationKey, turn: Turn) -> None:
         # The open card is read once, so updating the answered card and sending what follows
@@ -222,8 +223,9 @@ class TeamsEdge:
                     await replies.send(reply.text)
                 elif isinstance(reply, Result):
                     channels = await self.channels.choices(replies.activity, key.workspace)
+                    report = build(reply.recommendation, self.advisor.engine.flow)
                     await replies.send(card=cards.result(
-                        reply.recommendation, key.user, reply.answers, channels))
+                        report, key.user, dict(reply.answers), channels))
                     await self.advisor.store.delete_record(OPEN_CARD, str(key), "open")
 
         updates = [self._update_card(replies, card, reply) for reply in turn.replies
@@ -263,7 +265,9 @@ class TeamsEdge:
         if event and not await self.advisor.store.first_time(event, utc_now()):
             return  # a retried delivery: the summary is posted already
         answers = value.get("answers") or {}
-        if not isinstance(answers, dict) or not all(isinstance(a, str) for a in answers.values()):
+        if not isinstance(answers, dict) or not all(
+                isinstance(a, str) or (isinstance(a, list) and all(isinstance(i, str) for i in a))
+                for a in answers.values()):
             await replies.send(DAMAGED)
             return
         try:
@@ -278,8 +282,24 @@ class TeamsEdge:
             await replies.send("I posted this summary there a moment ago, so I did not post it "
                                "again.")
             return
-        summary = cards.summary(rec, activity.user_name or "Someone")
+        summary = cards.summary(build(rec, self.advisor.engine.flow),
+                                activity.user_name or "Someone")
         await replies.send(await self.channels.post(activity, channel, summary))
+
+
+def _clicked(kind: str, value: dict[str, Any]) -> Inbound | None:
+    """What a card's submit asks: a button, or Continue under a multi-select, whose ticked
+    options Teams sends as one comma-separated text in the `choices` input (absent or empty:
+    none). None when the data is damaged."""
+    ref, option = value.get("ref"), value.get("option")
+    if not isinstance(ref, str) or not isinstance(option, str | None):
+        return None
+    if kind == "answer" and value.get("multiple") is True:
+        ticked = value.get(cards.CHOICES) or ""
+        if not isinstance(ticked, str):
+            return None
+        return Inbound.submit(ref, tuple(t.strip() for t in ticked.split(",") if t.strip()))
+    return Inbound.click(CLICKS[kind], ref, option)
 
 
 def _context(activity: Activity) -> Context:
