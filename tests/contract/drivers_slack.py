@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
-from bot.core.outcomes import PATH_TITLES
+from bot.core.outcomes import PATH_TITLES, AnswerValue
+from bot.store.base import ConversationKey
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import SlackTestbed, open_question, slack_settings
 
@@ -61,6 +62,14 @@ class SlackDriver:
             if message.text.startswith("Recommendation:") and headers:
                 return PATHS_BY_TITLE[headers[0]["text"]["text"]]
         return None
+
+    async def last_text(self, user: str) -> str:
+        return [m.text for m in self.fake.dm(user) if m.user is None][-1]
+
+    async def answered(self, question: str, user: str) -> AnswerValue | None:
+        assert self._bed.advisor is not None
+        saved = await self._bed.advisor.current(ConversationKey("slack", "T1", "dm", user))
+        return saved.answers.get(question) if saved is not None else None
 
     async def restart_server(self) -> None:
         await self._bed.restart()

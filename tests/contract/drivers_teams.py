@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.teams_harness import TeamsHarness, path_of, question_of
+from bot.core.outcomes import AnswerValue
+from bot.store.base import ConversationKey
+from tests.e2e.teams_harness import TENANT, TeamsHarness, path_of, question_of
 
 
 class TeamsDriver:
@@ -48,6 +50,14 @@ class TeamsDriver:
         paths = [path_of(m) for m in self.harness.chat(user)]
         found = [p for p in paths if p is not None]
         return found[-1] if found else None
+
+    async def last_text(self, user: str) -> str:
+        return [m.text for m in self.harness.chat(user) if m.text][-1]
+
+    async def answered(self, question: str, user: str) -> AnswerValue | None:
+        key = ConversationKey("teams", TENANT, "checks", user)
+        saved = await self.harness.advisor.current(key)
+        return saved.answers.get(question) if saved is not None else None
 
     async def restart_server(self) -> None:
         await self.harness.restart()

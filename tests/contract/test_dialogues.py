@@ -11,12 +11,16 @@ from typing import Any
 
 import pytest
 
-FORK_CHECK = [("upstream", "fork"), ("confidential", "none"), ("ownership", "yes")]
+# Flow version 2. `obligations` takes several answers: its checkboxes (Slack) or multi-select
+# (Teams) are ticked and submitted; "a+b" ticks a and b, "" ticks nothing (none).
+FORK_CHECK = [("upstream", "fork"), ("upstream_health", "active"), ("confidential", "none"),
+              ("differentiator", "no"), ("obligations", "none"), ("ownership", "yes"),
+              ("entities", "one")]
 INNERSOURCE_CHECK = [
     ("upstream", "no"), ("confidential", "core"), ("differentiator", "yes"),
     ("audience", "company"), ("internal_only", "yes"), ("users", "many_teams"),
     ("contributors", "patches"), ("control", "final_say"), ("capacity", "internal"),
-    ("entities", "one"),
+    ("obligations", "copyleft+patents"), ("ownership", "yes"), ("entities", "one"),
 ]
 
 
@@ -52,9 +56,28 @@ async def test_a_whole_check_by_buttons_ends_with_the_expected_path(platform) ->
 
 async def test_a_whole_check_by_typed_answers(platform) -> None:
     await platform.start("U1")
-    for text in ["1", "No, nothing confidential", "yes"]:
+    for text in ["1", "active", "No, nothing confidential", "no", "8", "yes", "1"]:
         await platform.say(text, "U1")
     assert await platform.result_path("U1") == "contribute_upstream"
+
+
+async def test_several_answers_typed_as_numbers_and_a_refusal_re_prompts(platform) -> None:
+    await platform.start("U1")
+    await answer_all(platform, FORK_CHECK[:4])
+    assert await platform.open_question("U1") == "obligations"
+    await platform.say("8, 1", "U1")  # none together with another: refused, asked again
+    assert await platform.open_question("U1") == "obligations"
+    assert "none" in (await platform.last_text("U1")).lower()
+    await platform.say("1, 3", "U1")
+    assert await platform.open_question("U1") == "ownership"
+    assert await platform.answered("obligations", "U1") == ["encryption", "personal_data"]
+
+
+async def test_ticking_nothing_means_none(platform) -> None:
+    await platform.start("U1")
+    await answer_all(platform, FORK_CHECK[:4])
+    await platform.click("", "U1")
+    assert await platform.answered("obligations", "U1") == ["none"]
 
 
 async def test_back_returns_to_the_previous_question(platform) -> None:
@@ -82,11 +105,11 @@ async def test_restart_clears_the_answers(platform) -> None:
 
 async def test_a_check_resumes_after_the_server_restarts(platform) -> None:
     await platform.start("U1")
-    await answer_all(platform, FORK_CHECK[:2])
+    await answer_all(platform, FORK_CHECK[:5])
     await platform.restart_server()
     await platform.start("U1")
     assert await platform.open_question("U1") == "ownership"
-    await platform.click("yes", "U1")
+    await answer_all(platform, FORK_CHECK[5:])
     assert await platform.result_path("U1") == "contribute_upstream"
 
 
@@ -102,5 +125,5 @@ async def test_two_users_run_separate_checks(platform) -> None:
     await platform.start("U1")
     await platform.start("U2")
     await platform.click("fork", "U1")
-    assert await platform.open_question("U1") == "confidential"
+    assert await platform.open_question("U1") == "upstream_health"
     assert await platform.open_question("U2") == "upstream"

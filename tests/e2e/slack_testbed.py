@@ -138,8 +138,15 @@ class SlackTestbed:
 
     def click_body(self, user: str, message: Posted, action_id: str, team: str = "T1",
                    selected: str | None = None) -> str:
-        block_id, element = find_element(message, action_id)
+        """A click on `action_id`. On a question that takes several answers, `answer:a+b` ticks
+        the boxes a and b in the message's state and presses Continue (`answer:` alone ticks
+        none), as Slack sends it: the ticked options are in `state.values`."""
         state: dict[str, Any] = {}
+        if action_id.startswith("answer:") and has_checkboxes(message):
+            ticked = [o for o in action_id.removeprefix("answer:").split("+") if o]
+            state = checkbox_state(message, ticked)
+            action_id = "continue"
+        block_id, element = find_element(message, action_id)
         if selected is not None:
             state = {"result": {"summary_channel": {"type": "conversations_select",
                                                     "selected_conversation": selected}}}
@@ -161,6 +168,24 @@ class SlackTestbed:
         status, _ = await self.send(self.click_body(user, message, action_id, team, selected),
                                     FORM)
         return status
+
+
+def has_checkboxes(message: Posted) -> bool:
+    """Whether the message is a question that takes several answers."""
+    return any(e.get("type") == "checkboxes" for b in message.blocks
+               for e in b.get("elements", []))
+
+
+def checkbox_state(message: Posted, ticked: list[str]) -> dict[str, Any]:
+    """The `state.values` Slack sends with a click on a message whose checkboxes are ticked."""
+    for block in message.blocks:
+        for element in block.get("elements", []):
+            if element.get("type") == "checkboxes":
+                options = [o for o in element["options"] if o["value"] in ticked]
+                assert len(options) == len(ticked), f"no such options: {ticked}"
+                return {block["block_id"]: {element["action_id"]: {
+                    "type": "checkboxes", "selected_options": options}}}
+    raise LookupError(f"no checkboxes in {message.text!r}")
 
 
 def find_element(message: Posted, action_id: str) -> tuple[str, dict[str, Any]]:

@@ -160,6 +160,10 @@ class TeamsHarness:
         """The data of a button on a card: an answer's option, or back/cancel."""
         assert message.card is not None
         for data in _submits(message.card):
+            if data["ocb"] == action and data.get("multiple") and option is not None:
+                # Continue under the multi-select: `a+b` ticks a and b, as Teams sends them
+                # merged into the submit's data, comma-separated; "" ticks none.
+                return {**data, "choices": ",".join(o for o in option.split("+") if o)}
             if data["ocb"] == action and (option is None or data.get("option") == option):
                 return data
         raise AssertionError(f"no {action} {option or ''} button on the card")

@@ -39,7 +39,7 @@ from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.processes import ServerProcess, free_port
 from tests.e2e.slack_testbed import SIGNING_SECRET, SlackTestbed, open_question, slack_settings
 
-FORK = ["fork", "none", "yes"]  # three answers to a result
+FORK = ["fork", "active", "none", "no", "none", "yes", "one"]  # seven answers to a result
 
 
 @pytest.fixture

@@ -27,9 +27,11 @@ from tests.e2e.fake_slack import FakeSlack, Posted
 from tests.e2e.slack_testbed import SlackTestbed, open_question, slack_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-FORK = ["fork", "none", "yes"]  # upstream, confidential, ownership -> contribute_upstream
+FORK = ["fork", "active", "none", "no", "none", "yes", "one"]  # -> contribute_upstream
+# (upstream, its health, confidential, differentiator, obligations (ticked: none), ownership,
+# entities)
 INNERSOURCE = ["no", "core", "yes", "company", "yes", "many_teams", "patches", "final_say",
-               "internal", "one"]
+               "internal", "none", "yes", "one"]
 
 
 @pytest.fixture
@@ -130,13 +132,13 @@ async def test_why_we_ask_is_shown_only_to_the_user_and_changes_nothing(slack, f
 
 async def test_a_check_resumes_after_the_server_restarts(slack, fake) -> None:
     await slack.command("U1")
-    await answer(slack, FORK[:2])
+    await answer(slack, FORK[:5])
     await slack.restart()
     _, before = question(fake)
     await slack.command("U1")
     assert question(fake)[0] == "ownership"
     assert before.text.endswith("Asked again below")  # one set of live buttons, not two
-    await answer(slack, FORK[2:])
+    await answer(slack, FORK[5:])
     assert "Contribute upstream" in result(fake).text
 
 

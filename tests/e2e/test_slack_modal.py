@@ -18,7 +18,7 @@ from bot.platforms.slack_modal import BUSY, SHORTCUT, modal_key
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import FORM, SlackTestbed, slack_settings
 
-FORK = ["fork", "none", "yes"]
+FORK = ["fork", "active", "none", "no", "none", "yes", "one"]
 
 
 @pytest.fixture
@@ -81,7 +81,13 @@ def text(view: dict[str, Any]) -> str:
 
 async def answer(bed: SlackTestbed, view_id: str, options: list[str]) -> None:
     for option in options:
-        await click(bed, bed.fake.views[view_id], f"modal_answer:{option}")
+        view = bed.fake.views[view_id]
+        if "modal_continue" in elements(view):  # checkboxes: `a+b` ticks a and b
+            ticked = [{"value": o} for o in option.split("+") if o]
+            await click(bed, view, "modal_continue", values={"modal_choices": {"modal_choices": {
+                "type": "checkboxes", "selected_options": ticked}}})
+        else:
+            await click(bed, view, f"modal_answer:{option}")
 
 
 async def test_the_shortcut_opens_a_modal_at_the_first_question(slack, fake) -> None:

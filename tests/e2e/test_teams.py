@@ -37,7 +37,9 @@ from tests.e2e.teams_harness import (
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "tests" / "schemas"
 CARD_SCHEMA = json.loads((SCHEMAS / "adaptive-card.v1.5.schema.json").read_text())
-FORK = [("upstream", "fork"), ("confidential", "none"), ("ownership", "yes")]
+FORK = [("upstream", "fork"), ("upstream_health", "active"), ("confidential", "none"),
+        ("differentiator", "no"), ("obligations", "none"), ("ownership", "yes"),
+        ("entities", "one")]  # obligations: the multi-select, "none" ticked
 CHANNEL = {"id": "19:design@thread.tacv2", "name": "Design"}
 
 
@@ -105,7 +107,7 @@ async def test_each_question_card_has_progress_why_we_ask_and_cancel(bot) -> Non
     card = bot.open_card("U1")
     assert card is not None and card.card is not None
     body = json.dumps(card.card)
-    assert "Question 1 of about" in body and "Why we ask" in body
+    assert "Question 1 of up to" in body and "Why we ask" in body
     assert bot.button(card, action="cancel")["owner"] == "U1"
 
 

@@ -11,7 +11,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.core.engine import Engine
 from bot.core.replies import AskQuestion, Closed, Notice, Progress
+from bot.core.outcomes import Conflict, FlagNote, Link, Recommendation
 from bot.platforms import slack_blocks as blocks
+from bot.report import build
 
 
 def within_limits(message: blocks.Message) -> None:
@@ -22,16 +24,23 @@ def within_limits(message: blocks.Message) -> None:
         assert parsed is not None and parsed.to_dict() == block  # validates every limit again
 
 
-def answer_sets(engine: Engine, count: int) -> list[dict[str, str]]:
+def answer_sets(engine: Engine, count: int) -> list[dict[str, Any]]:
     sets = []
     for seed in range(count):
         chooser = random.Random(seed)  # noqa: S311  (test data, not secrets)
-        sets.append({q: chooser.choice(opts) for q, opts in engine.options.items()})
+        answers: dict[str, Any] = {}
+        for question in engine.flow.questions:
+            if question.multiple:
+                plain = [o.id for o in question.options if not o.exclusive]
+                answers[question.id] = chooser.sample(plain, chooser.randint(1, 3))
+            else:
+                answers[question.id] = chooser.choice(engine.options[question.id])
+        sets.append(answers)
     return sets
 
 
 def test_every_question_renders_with_a_button_per_option_and_progress(engine) -> None:
-    for question in engine.flow.questions:
+    for question in (q for q in engine.flow.questions if not q.multiple):
         reply = AskQuestion(question=question, progress=Progress(3, 10), ref="abc.3",
                             previous=question.options[0].id, can_go_back=True)
         message = blocks.question(reply)
@@ -39,17 +48,58 @@ def test_every_question_renders_with_a_button_per_option_and_progress(engine) ->
         answers = next(b for b in message.blocks if b.get("block_id") == f"answers:{question.id}")
         assert [e["value"] for e in answers["elements"]] == [
             f"abc.3|{o.id}" for o in question.options]
-        assert message.text.startswith("Question 3 of about 10")
+        assert message.text.startswith("Question 3 of up to 10")
+        progress = message.blocks[-1]["elements"][0]["text"]
+        assert question.block.value.title() in progress  # "Participation", not "participation"
 
 
-@pytest.mark.parametrize("answers", answer_sets(Engine.default(), 150))
+def test_a_question_with_several_answers_has_checkboxes_and_continue(engine) -> None:
+    question = engine.flow.by_id["obligations"]
+    reply = AskQuestion(question=question, progress=Progress(9, 12), ref="abc.9",
+                        previous=["encryption", "patents"], can_go_back=True)
+    message = blocks.question(reply)
+    within_limits(message)
+    [ticks] = [e for b in message.blocks for e in b.get("elements", [])
+               if e.get("type") == "checkboxes"]
+    assert [o["value"] for o in ticks["options"]] == [o.id for o in question.options]
+    assert ticks["options"][0]["description"]["text"] == question.options[0].description
+    assert [o["value"] for o in ticks["initial_options"]] == ["encryption", "patents"]
+    [go] = [e for b in message.blocks for e in b.get("elements", [])
+            if e.get("action_id") == blocks.CONTINUE]
+    assert go["value"] == "abc.9" and go["text"]["text"] == "Continue"
+
+
+def test_the_check_mark_is_only_for_answers() -> None:
+    answered = blocks.closed(Closed(ref="a.1", prompt="Q?", note="Yes", answered=True))
+    moved = blocks.closed(Closed(ref="a.1", prompt="Q?", note="Asked again below"))
+    assert "\u2714" in str(answered.blocks) and "\u2714" not in str(moved.blocks)
+
+
+def busy_recommendation(rec: Recommendation) -> Recommendation:
+    """`rec` with every section as full as it gets: many flags, links, conflicts, steps."""
+    link = Link(title="A source " + "x" * 60, url="https://example.org/" + "p" * 80)
+    notes = [FlagNote(flag=f, action="Do the one thing. " * 12, links=[link, link])
+             for f in rec.flags or []] + [
+        FlagNote(flag=n.flag, action="Act. " * 40, links=[link]) for n in rec.flag_notes]
+    return rec.model_copy(update={
+        "flag_notes": notes * 3,
+        "conflicts": [Conflict(questions=["audience", "users"], summary="Pulls apart. " * 20,
+                               decide="Decide this. " * 20)] * 6,
+        "next_steps": ["A step that takes some words to explain. " * 6] * 12,
+        "learn_more": [link] * 12})
+
+
+@pytest.mark.parametrize("answers", answer_sets(Engine.default(), 60))
 def test_every_result_and_summary_fits_block_kit(engine, answers: dict[str, Any]) -> None:
     _, rec = engine.assess({q: answers[q] for q in engine.walk(answers)})
-    result = blocks.result(rec, runner="U1", answers=answers, summary_channel="C1",
-                           review_months=rec.review_in_months)
-    within_limits(result)
-    within_limits(blocks.summary(rec, "U1"))
-    assert result.text == f"Recommendation: {rec.headline}"
+    for shown in (rec, busy_recommendation(rec)):
+        report = build(shown, engine.flow)
+        result = blocks.result(shown, report, runner="U1", answers=answers,
+                               summary_channel="C1", review_months=shown.review_in_months)
+        within_limits(result)
+        within_limits(blocks.summary(report, "U1"))
+        assert result.text == f"Recommendation: {shown.headline}"
+        assert len(blocks.post_value("U1", "C1", answers)) <= 2000  # a button value's limit
 
 
 def test_closed_notices_and_home_fit_block_kit() -> None:
