@@ -95,17 +95,21 @@ async def test_each_answer_updates_its_question_to_show_the_choice_without_butto
     await slack.click("U1", first, "answer:fork")
     assert first.text.endswith("Yes, it changes or forks one")
     assert not [b for b in first.blocks if b["type"] == "actions"]
-    assert question(fake)[0] == "confidential"
+    assert "\u2714" in str(first.blocks)  # an answer gets the check mark
+    assert question(fake)[0] == "upstream_health"
 
 
 async def test_a_whole_check_through_typed_replies_in_the_dm(slack, fake) -> None:
     assert await slack.dm("U1", "hi") == 200
-    for text in ["1", "No, nothing confidential", "yes"]:
+    for text in ["1", "active", "No, nothing confidential", "no", "1, 3", "yes", "1"]:
         assert await slack.dm("U1", text) == 200
     assert "Contribute upstream" in result(fake).text
     closed = [m for m in fake.dm("U1") if "\u2014" in m.text]
     assert [m.text.rsplit("\u2014 ", 1)[1] for m in closed] == [
-        "Yes, it changes or forks one", "No, nothing confidential", "Yes, all of it"]
+        "Yes, it changes or forks one", "Active, it reviews and merges changes",
+        "No, nothing confidential", "No, it is commodity code",
+        "It implements or ships cryptography, Personal data in code, tests or history",
+        "Yes, all of it", "No, a single legal entity"]
 
 
 async def test_back_restart_and_cancel(slack, fake) -> None:
@@ -165,7 +169,7 @@ async def test_the_same_event_delivered_three_times_is_applied_once(slack, fake)
             if retry else {}
         status, _ = await slack.send(body, "application/json", headers)
         assert status == 200
-    assert question(fake)[0] == "confidential"
+    assert question(fake)[0] == "upstream_health"
     assert len(fake.called("chat.update")) == 1
 
 
@@ -179,7 +183,7 @@ async def test_the_same_click_delivered_twice_advances_once(slack, fake) -> None
     assert len(fake.called("chat.update")) == 1
 
 
-async def test_fifty_concurrent_clicks_advance_once_and_the_rest_are_told_politely(
+async def test_fifty_concurrent_clicks_advance_once_and_the_repeats_stay_silent(
         slack, fake) -> None:
     await slack.command("U1")
     _, first = question(fake)
@@ -193,7 +197,7 @@ async def test_fifty_concurrent_clicks_advance_once_and_the_rest_are_told_polite
     assert len(fake.called("chat.update")) == 1
     asked = [q.text for q in fake.dm("U1") if q.text.startswith("Question")]
     assert len(asked) == 1 and asked[0].startswith("Question 2")  # the first one was updated
-    assert len(ephemerals(fake)) == 49
+    assert ephemerals(fake) == []  # the same button again: nothing to apologise for
 
 
 async def test_a_click_on_an_answered_question_gets_an_ephemeral_notice(slack, fake) -> None:
@@ -471,3 +475,34 @@ def test_the_manifest_declares_org_deploy_rotation_the_step_and_the_shortcut() -
         {"name": "Run an opensource-check", "type": "global", "callback_id": SHORTCUT,
          "description": manifest["features"]["shortcuts"][0]["description"]}]
     assert "commands" in manifest["oauth_config"]["scopes"]["bot"]  # shortcuts need it
+
+
+async def test_obligations_by_ticking_boxes_and_pressing_continue(slack, fake) -> None:
+    await slack.command("U1")
+    await answer(slack, FORK[:4])
+    asked, message = question(fake)
+    assert asked == "obligations"
+    await slack.click("U1", message, "answer:encryption+copyleft")  # state.values, then Continue
+    assert question(fake)[0] == "ownership"
+    assert message.text.endswith("It implements or ships cryptography, Includes or links GPL, "
+                                 "AGPL or similar code")
+    _, ownership = question(fake)
+    await slack.click("U1", ownership, "back")
+    _, again = question(fake)
+    ticks = next(e for b in again.blocks for e in b.get("elements", [])
+                 if e["type"] == "checkboxes")
+    assert [o["value"] for o in ticks["initial_options"]] == ["encryption", "copyleft"]
+
+
+async def test_continue_with_nothing_ticked_means_none_and_a_refusal_re_prompts(
+        slack, fake) -> None:
+    await slack.command("U1")
+    await answer(slack, FORK[:4])
+    _, message = question(fake)
+    await slack.click("U1", message, "answer:none+encryption")  # refused: asked again
+    assert question(fake)[0] == "obligations"
+    assert "none" in fake.dm("U1")[-1].text.lower()
+    _, message = question(fake)
+    await slack.click("U1", message, "answer:")  # nothing ticked
+    assert question(fake)[0] == "ownership"
+    assert message.text.endswith("None of these")

@@ -87,7 +87,7 @@ async def test_a_whole_check_by_card_clicks_closes_each_card_and_ends_with_a_res
     await answer(bot, "U1", FORK)
     assert bot.open_card("U1") is None
     questions = [m for m in bot.chat("U1") if m.card and m.updates]
-    assert len(questions) == 3
+    assert len(questions) == len(FORK)
     closed = questions[0].card
     assert closed is not None and "actions" not in closed
     assert closed["body"][1]["text"].startswith("\u2714")
@@ -96,10 +96,10 @@ async def test_a_whole_check_by_card_clicks_closes_each_card_and_ends_with_a_res
 
 async def test_a_whole_check_by_typed_answers_updates_the_cards_too(bot) -> None:
     await bot.say("U1", "start")
-    for typed in ["1", "No, nothing confidential", "yes"]:
+    for typed in ["1", "active", "No, nothing confidential", "no", "1, 3", "yes", "1"]:
         await bot.say("U1", typed)
     assert path_of(bot.chat("U1")[-1]) == "contribute_upstream"
-    assert [m.updates for m in bot.chat("U1") if m.card][:3] == [1, 1, 1]
+    assert [m.updates for m in bot.chat("U1") if m.card][:7] == [1] * 7
 
 
 async def test_each_question_card_has_progress_why_we_ask_and_cancel(bot) -> None:
@@ -173,7 +173,7 @@ async def test_the_same_activity_delivered_twice_advances_once(bot) -> None:
     await bot.post(click)
     await bot.post(click)
     cards = [m for m in bot.chat("U1") if m.card]
-    assert [question_of(m) for m in cards if m.updates == 0] == ["confidential"]
+    assert [question_of(m) for m in cards if m.updates == 0] == ["upstream_health"]
     assert len(bot.chat("U1")) == 3  # intro, the closed first card, the second question
 
 
@@ -186,7 +186,42 @@ async def test_a_double_click_answers_once_and_says_so(bot) -> None:
     await bot.submit("U1", card, no)
     assert "already been answered" in texts(bot, "U1")[-1]
     second = bot.open_card("U1")
-    assert second is not None and question_of(second) == "confidential"
+    assert second is not None and question_of(second) == "upstream_health"
+
+
+async def test_a_double_click_on_the_same_button_stays_silent(bot) -> None:
+    await bot.say("U1", "start")
+    card = bot.open_card("U1")
+    assert card is not None
+    fork = bot.button(card, "fork")
+    await bot.submit("U1", card, fork)
+    said = len(bot.chat("U1"))
+    await bot.submit("U1", card, fork)
+    assert len(bot.chat("U1")) == said  # nothing posted
+    second = bot.open_card("U1")
+    assert second is not None and question_of(second) == "upstream_health"
+
+
+async def test_obligations_by_the_multi_select_and_typed_numbers(bot) -> None:
+    await bot.say("U1", "start")
+    await answer(bot, "U1", FORK[:4])
+    card = bot.open_card("U1")
+    assert card is not None and card.card is not None
+    [choices] = [e for e in card.card["body"] if e.get("type") == "Input.ChoiceSet"]
+    assert choices["isMultiSelect"] is True and len(choices["choices"]) == 9
+    await bot.submit("U1", card, bot.button(card, "encryption+secrets"))  # "encryption,secrets"
+    assert question_of(bot.open_card("U1")) == "ownership"  # type: ignore[arg-type]
+    assert card.card["body"][1]["text"].startswith("\u2714 It implements")
+    await bot.say("U1", "back")
+    again = bot.open_card("U1")
+    assert again is not None and again.card is not None
+    [choices] = [e for e in again.card["body"] if e.get("type") == "Input.ChoiceSet"]
+    assert choices["value"] == "encryption,secrets"  # the earlier selection, ticked
+    await bot.say("U1", "unsure, 1")
+    assert "unsure" in texts(bot, "U1")[-1].lower() or "nobody" in texts(bot, "U1")[-1].lower()
+    await bot.say("U1", "3 7")
+    assert question_of(bot.open_card("U1")) == "ownership"  # type: ignore[arg-type]
+    assert_valid_cards(bot)
 
 
 async def test_concurrent_clicks_advance_the_check_once(bot) -> None:
@@ -196,8 +231,9 @@ async def test_concurrent_clicks_advance_the_check_once(bot) -> None:
     buttons = [bot.button(card, option) for option in ("fork", "no", "overlaps", "fork")]
     await asyncio.gather(*(bot.submit("U1", card, data) for data in buttons))
     fresh = [m for m in bot.chat("U1") if m.card and m.updates == 0]
-    assert [question_of(m) for m in fresh] in (["confidential"], ["differentiator"])
-    assert sum("already been answered" in t for t in texts(bot, "U1")) == 3
+    assert [question_of(m) for m in fresh] in (["upstream_health"], ["confidential"])
+    # the other options are told politely; the second click of the winner, if fork, is silent
+    assert sum("already been answered" in t for t in texts(bot, "U1")) in (2, 3)
 
 
 async def test_a_stale_card_answers_with_a_notice_and_changes_nothing(bot) -> None:

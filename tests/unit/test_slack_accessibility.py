@@ -11,6 +11,7 @@ from slack_sdk.models.views import View
 from bot.core.flow import Question
 from bot.core.replies import AskQuestion, Progress
 from bot.platforms import slack_blocks as blocks
+from bot.report import build
 from bot.platforms.slack_modal import CHOICES, question_blocks
 
 PLAIN = {"Start a check", "Remind me on the day", "Continue"}  # clear on their own
@@ -35,7 +36,10 @@ def test_every_dm_question_button_has_an_accessible_name(engine) -> None:
         labels = {b["action_id"]: b["accessibility_label"] for b in buttons(message.blocks)}
         assert labels["back"] == "Back to the previous question"
         first = question.options[0]
-        assert labels[f"answer:{first.id}"].startswith(f"{first.label}, answer to: ")
+        if question.multiple:  # checkboxes, and Continue names the question
+            assert labels["continue"].startswith("Continue with the ticked answers to: ")
+        else:
+            assert labels[f"answer:{first.id}"].startswith(f"{first.label}, answer to: ")
 
 
 def test_every_modal_question_view_validates_and_names_its_buttons(engine) -> None:
@@ -61,9 +65,11 @@ def test_a_question_with_several_answers_shows_checkboxes_and_continue(engine) -
 
 
 def test_result_buttons_say_what_they_do(engine) -> None:
-    _, rec = engine.assess({"upstream": "fork", "confidential": "none", "ownership": "yes"})
-    message = blocks.result(rec, runner="U1", answers={}, summary_channel=None,
-                            review_months=6)
+    _, rec = engine.assess({"upstream": "fork", "upstream_health": "active",
+                            "confidential": "none", "differentiator": "no",
+                            "obligations": ["none"], "ownership": "yes", "entities": "one"})
+    message = blocks.result(rec, build(rec, engine.flow), runner="U1", answers={},
+                            summary_channel=None, review_months=6)
     assert message.text.strip()
     for button in buttons(message.blocks):
         text = button["text"]["text"]
