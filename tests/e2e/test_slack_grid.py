@@ -86,7 +86,7 @@ async def test_a_check_started_in_one_workspace_continues_in_another_of_the_org(
     await click_in_org(org, "U1", FORK[0], "T1")
     assert await command(org, "U1", "T3") == 200  # the same person, from another workspace
     found = open_question(fake.dm("U1"))
-    assert found is not None and found[0] == "confidential"  # resumed, not started again
+    assert found is not None and found[0] == "upstream_health"  # resumed, not started again
     for option in FORK[1:]:
         await click_in_org(org, "U1", option, "T3")
     assert any(m.text.startswith("Recommendation:") for m in fake.dm("U1"))

@@ -18,7 +18,8 @@ from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import SlackTestbed, slack_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-FORK = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+FORK = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+        "differentiator": "no", "obligations": "none", "ownership": "yes", "entities": "one"}
 
 
 @pytest.fixture
@@ -81,13 +82,15 @@ async def test_good_inputs_complete_the_step_with_the_recommendation(slack, fake
 
 async def test_labels_work_as_well_as_ids_and_the_check_joins_the_requesters_history(
         slack, fake) -> None:
-    await run(slack, {"upstream": "Yes, it changes or forks one",
-                      "confidential": "no, NOTHING confidential", "ownership": "yes",
-                      "requester": "U7"})
+    await run(slack, {"upstream": "Yes, it changes or forks one", "upstream_health": "active",
+                      "confidential": "no, NOTHING confidential", "differentiator": "no",
+                      "obligations": ["None of these"], "ownership": "yes",
+                      "entities": "one", "requester": "U7"})
     assert completed(fake)[0]["outputs"]["path"] == "contribute_upstream"
     assert slack.advisor is not None
     page = await slack.advisor.store.history(user_id="U7", platform="slack")
-    assert [(e.channel, e.answers) for e in page.entries] == [("workflow", FORK)]
+    assert [(e.channel, e.answers) for e in page.entries] == [
+        ("workflow", {**FORK, "obligations": ["none"]})]
 
 
 @pytest.mark.parametrize(("inputs", "named"), [

@@ -11,8 +11,8 @@ from slack_sdk.models.views import View
 from bot.core.flow import Question
 from bot.core.replies import AskQuestion, Progress
 from bot.platforms import slack_blocks as blocks
-from bot.report import build
 from bot.platforms.slack_modal import CHOICES, question_blocks
+from bot.report import build
 
 PLAIN = {"Start a check", "Remind me on the day", "Continue"}  # clear on their own
 

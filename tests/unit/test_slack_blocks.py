@@ -10,8 +10,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.core.engine import Engine
-from bot.core.replies import AskQuestion, Closed, Notice, Progress
 from bot.core.outcomes import Conflict, FlagNote, Link, Recommendation
+from bot.core.replies import AskQuestion, Closed, Notice, Progress
 from bot.platforms import slack_blocks as blocks
 from bot.report import build
 
