@@ -61,6 +61,9 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.messages: list[Posted] = []
+        # The same messages by channel: a burst test waits on hundreds of DMs at once, and a
+        # scan of every message per waiter per call made the test itself the bottleneck.
+        self._by_channel: dict[str, list[Posted]] = {}
         self.responses: list[dict[str, Any]] = []
         self.tokens = dict(TEAM_TOKENS)
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
@@ -109,7 +112,7 @@ class FakeSlack:
 
     def dm(self, user: str) -> list[Posted]:
         """Every message in the user's DM with the bot, oldest first."""
-        return [m for m in self.messages if m.channel == f"D{user}"]
+        return list(self._by_channel.get(f"D{user}", ()))
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -203,15 +206,16 @@ class FakeSlack:
         return {"team_id": team, "user_id": f"UBOT{team}", "bot_id": f"B{team}"}
 
     def _update(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
-        for message in self.messages:
-            if (message.channel, message.ts) == (channel, params["ts"]):
+        for message in self._by_channel.get(channel, ()):
+            if message.ts == params["ts"]:
                 message.text, message.blocks = params["text"], params.get("blocks", [])
         return {"channel": channel, "ts": params["ts"]}
 
     def _post(self, channel: str, params: dict[str, Any], user: str | None) -> dict[str, Any]:
         ts = f"{1700000000 + next(self._ts)}.000100"
-        self.messages.append(Posted(channel, ts, params.get("text", ""),
-                                    params.get("blocks", []), user))
+        posted = Posted(channel, ts, params.get("text", ""), params.get("blocks", []), user)
+        self.messages.append(posted)
+        self._by_channel.setdefault(channel, []).append(posted)
         return {"channel": channel, "ts": ts}
 
     def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:

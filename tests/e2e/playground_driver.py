@@ -172,15 +172,23 @@ async def check(page: Page, streams: Streams, out: Path) -> dict[str, Any]:
                                            if m.get("text")]}
     await page.locator('[aria-label="Personal Chat"]').click()
     await page.locator(".ac-adaptiveCard").last.wait_for()
-    await user.click(label["upstream", "fork"], asks(question["confidential"].prompt),
+    await user.click(label["upstream", "fork"], asks(question["upstream_health"].prompt),
                      "the second question")
     await user.click("Back", asks(question["upstream"].prompt), "the first question again")
-    await user.click(label["upstream", "fork"], asks(question["confidential"].prompt),
+    await user.click(label["upstream", "fork"], asks(question["upstream_health"].prompt),
                      "the second question again")
     await user.type("help", lambda m: "back" in str(m.get("text") or "").lower(), "help")
-    await user.type(label["confidential", "none"], asks(question["ownership"].prompt),
-                    "the third question")  # a typed answer
-    result = await user.click(label["ownership", "yes"], result_card, "the result card")
+    await user.click(label["upstream_health", "active"], asks(question["confidential"].prompt),
+                     "the confidentiality question")
+    await user.type(label["confidential", "none"], asks(question["differentiator"].prompt),
+                    "the differentiator question")  # a typed answer
+    await user.click(label["differentiator", "no"], asks(question["obligations"].prompt),
+                     "the obligations question")
+    await user.type("none", asks(question["ownership"].prompt),
+                    "the ownership question")  # several answers may be typed; none applies
+    await user.click(label["ownership", "yes"], asks(question["entities"].prompt),
+                     "the entities question")
+    result = await user.click(label["entities", "one"], result_card, "the result card")
     await page.locator(".ac-adaptiveCard").last.wait_for()
     await page.wait_for_timeout(300)  # let the card settle for the picture
     await page.locator(".ac-adaptiveCard").last.screenshot(path=str(out / "teams-result.png"))

@@ -28,11 +28,17 @@ from tests.e2e.slack_requests import TEAM, TOKEN, SlackRequests, WatchedSlack
 from tests.e2e.slack_testbed import SIGNING_SECRET, open_question
 from tests.services import delete_redis_keys, redis_url, temporary_postgres_database
 
-# The InnerSource path: ten questions, by question id, so a resumed check answers the same.
+# The InnerSource path: twelve questions, by question id, so a resumed check answers the same.
 ANSWERS = {"upstream": "no", "confidential": "core", "differentiator": "yes",
            "audience": "company", "internal_only": "yes", "users": "many_teams",
            "contributors": "patches", "control": "final_say", "capacity": "internal",
-           "entities": "one"}
+           "obligations": ["none"], "ownership": "yes", "entities": "one"}
+
+
+def answer_action(question: str) -> str:
+    """The action a click answering `question` carries (ticked boxes joined by +)."""
+    value = ANSWERS[question]
+    return f"answer:{'+'.join(value) if isinstance(value, list) else value}"
 CONCURRENT_CONVERSATIONS = 200
 
 
@@ -116,7 +122,7 @@ async def answer(cluster: Cluster, url: str, user: str) -> str:
     assert found is not None, [m.text for m in cluster.fake.dm(user)]
     question, message = found
     before = len(cluster.fake.dm(user))
-    assert await cluster.slack.click(url, user, message, f"answer:{ANSWERS[question]}") == 200
+    assert await cluster.slack.click(url, user, message, answer_action(question)) == 200
     await cluster.fake.until(lambda: len(cluster.fake.dm(user)) > before)
     return question
 
@@ -202,7 +208,7 @@ async def test_killing_a_replica_mid_run_loses_no_completed_turn(cluster) -> Non
         # A may die under this request; Slack would then show the user an error.
         with contextlib.suppress(aiohttp.ClientError):
             await cluster.slack.click(replica_a.url, user, found[1],
-                                      f"answer:{ANSWERS[found[0]]}")
+                                      answer_action(found[0]))
 
     in_flight = asyncio.gather(*[click_on_a(u) for u in users])
     await asyncio.sleep(0.03)
@@ -283,4 +289,4 @@ async def last_click(cluster: Cluster, url: str, user: str) -> None:
     found = open_question(cluster.fake.dm(user))
     assert found is not None
     with contextlib.suppress(aiohttp.ClientError):  # the replica may die under the request
-        await cluster.slack.click(url, user, found[1], f"answer:{ANSWERS[found[0]]}")
+        await cluster.slack.click(url, user, found[1], answer_action(found[0]))
