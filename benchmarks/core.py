@@ -20,7 +20,8 @@ ANSWERS = {
     "upstream": "no", "confidential": "none", "differentiator": "no", "audience": "public",
     "internal_only": "no", "users": "many_teams", "contributors": "patches",
     "control": "final_say", "capacity": "dedicated", "entities": "several_countries",
-    "agreements": "none", "ownership": "yes", "motivation": "adoption",
+    "agreements": "none", "regulated": "no", "obligations": ["none"], "ownership": "yes",
+    "motivation": "adoption",
 }
 
 

@@ -220,6 +220,9 @@ class WhatIf(_Frozen):
     path: Path
     governance: Governance
     target_governance: Governance | None = None
+    # Questions the changed answers open that were never asked, read cautiously (domain.md
+    # principle 5); re-assessing changes plus these gives exactly this outcome.
+    assumed: list[Change] = Field(default_factory=list)
 
     @property
     def said(self) -> str:

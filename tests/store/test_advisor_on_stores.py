@@ -37,7 +37,7 @@ async def test_50_deliveries_of_one_event_are_handled_once(store, engine):
 async def test_a_whole_check_through_the_advisor_lands_in_the_history_once(store, engine):
     advisor = Advisor(engine, store)
     await advisor.start(KEY)
-    for answer in ("fork", "none", "yes"):
+    for answer in ("fork", "active", "none", "no", "none", "yes", "one"):
         turn = await advisor.handle(KEY, Inbound.typed(answer), Context(user_name="Ada"))
     assert any(isinstance(r, Result) for r in turn.replies)
     page = await store.history(user_id="U1")

@@ -26,7 +26,8 @@ from tests.conftest import NOW
 from tests.store.conftest import Backend, sql_of
 
 KEY = ConversationKey("slack", "T1", "D1", "U1")
-ANSWERS = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+ANSWERS = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+           "differentiator": "no", "obligations": ["none"], "ownership": "yes", "entities": "one"}
 
 
 def conversation(engine: Engine, version: int = 0) -> Conversation:

@@ -13,7 +13,8 @@ from bot.store.base import HistoryEntry, Store
 from tests.conftest import NOW
 from tests.store.conftest import Backend
 
-ANSWERS = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+ANSWERS = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+           "differentiator": "no", "obligations": ["none"], "ownership": "yes", "entities": "one"}
 ANNA, OSKAR, OLGA = Person("U1", "Anna"), Person("UR1", "Oskar"), Person("UR2", "Olga")
 
 

@@ -59,7 +59,7 @@ async def test_start_with_an_unfinished_check_offers_to_resume_it(advisor):
 
 async def test_a_whole_check_is_recorded_in_the_history(advisor, store):
     await advisor.start(KEY)
-    for text in ["fork", "none", "yes"]:
+    for text in ["fork", "active", "none", "no", "none", "yes", "one"]:
         turn = await advisor.handle(KEY, Inbound.typed(text), Context("C9", "Ada"))
     assert isinstance(turn.replies[-1], Result)
     (entry,) = store.entries
@@ -100,7 +100,7 @@ async def test_typing_after_expiry_starts_a_new_check(advisor, clock):
 
 async def test_a_new_check_after_a_finished_one_keeps_old_buttons_stale(advisor):
     await advisor.start(KEY)
-    for text in ["fork", "none", "yes"]:
+    for text in ["fork", "active", "none", "no", "none", "yes", "one"]:
         finished = await advisor.handle(KEY, Inbound.typed(text))
     again = await advisor.start(KEY)
     assert again.conversation.version > finished.conversation.version

@@ -23,9 +23,10 @@ from bot.policy import (
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {"upstream": "no", "confidential": "none", "differentiator": "no", "audience": "public",
           "internal_only": "no", "users": "external", "contributors": "external",
-          "control": "final_say", "capacity": "dedicated", "entities": "one", "ownership": "yes",
-          "motivation": "adoption"}
-FORK = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+          "control": "final_say", "capacity": "dedicated", "obligations": ["none"],
+          "entities": "one", "ownership": "yes", "motivation": "adoption"}
+FORK = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+           "differentiator": "no", "obligations": ["none"], "ownership": "yes", "entities": "one"}
 
 
 def policy(**sections: object) -> Policy:

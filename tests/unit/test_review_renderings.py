@@ -15,7 +15,8 @@ from tests.conftest import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 CARD_SCHEMA = json.loads((ROOT / "tests/schemas/adaptive-card.v1.5.schema.json").read_text())
-FORK = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+FORK = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+           "differentiator": "no", "obligations": ["none"], "ownership": "yes", "entities": "one"}
 
 
 def review_and_entry(engine, name: str = "payments-sdk"):

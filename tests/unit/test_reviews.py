@@ -21,7 +21,8 @@ from bot.records import decision_record
 from bot.store.base import HistoryEntry
 from tests.conftest import NOW
 
-FORK = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+FORK = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+           "differentiator": "no", "obligations": ["none"], "ownership": "yes", "entities": "one"}
 
 
 def pending():
