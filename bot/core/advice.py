@@ -65,7 +65,7 @@ def recommend(answers: Answers, asked: list[str],
 def walk(flow: FlowDefinition, answers: Answers) -> tuple[list[str], dict[str, AnswerValue]] | None:
     """The questions these answers go through, and the cautious answers read for questions they
     do not answer; None when a question without a cautious reading is reached."""
-    state, path, assumed = flow.start, [], {}  # type: ignore[var-annotated]
+    state, path, assumed = flow.start, [], {}
     given = answers
     while state != DONE:
         path.append(state)

@@ -10,9 +10,8 @@ advice.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.core.flow import Answers, FlowDefinition
 from bot.core.outcomes import AnswerValue, Conflict, Flag, Governance, Path, Recommendation
@@ -31,7 +30,8 @@ PUBLIC_BLOCKERS: dict[tuple[str, str], str] = {
 
 # The cautious reading of an answer that was never given (domain.md principle 5).
 CAUTIOUS: dict[str, AnswerValue] = {
-    "confidential": "separable", "differentiator": "partly", "upstream_health": "active", "ownership": "unsure", "obligations": ["unsure"],
+    "confidential": "separable", "differentiator": "partly",
+    "upstream_health": "active", "ownership": "unsure", "obligations": ["unsure"],
     "entities": "unknown", "agreements": "unknown", "regulated": "unknown",
     "motivation": "none", "capacity": "none",
 }
@@ -131,8 +131,8 @@ def decide(answers: Answers, explain: bool = True) -> Decision:
     _tax(d)
     for question, value in d.assumed.items():
         shown = value if isinstance(value, str) else ", ".join(value)
-        d.because(question, f"This question was not asked in this check; the advice reads the "
-                  f"cautious answer until you answer it.", answer=shown)
+        d.because(question, "This question was not asked in this check; the advice reads the "
+                  "cautious answer until you answer it.", answer=shown)
     return d
 
 

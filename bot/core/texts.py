@@ -172,7 +172,7 @@ def flag_notes(d: Decision) -> list[FlagNote]:
             for f in d.flags]
 
 
-def _action(d: Decision, flag: Flag) -> str:  # noqa: PLR0911, C901  (one branch per flag)
+def _action(d: Decision, flag: Flag) -> str:  # noqa: PLR0911, PLR0912  (a branch per flag)
     answers, published = d.answers, d.path in PUBLISHED
     if flag is Flag.TRANSFER_PRICING:
         return _transfer_pricing(d)
@@ -180,13 +180,13 @@ def _action(d: Decision, flag: Flag) -> str:  # noqa: PLR0911, C901  (one branch
         ask = ("Ask finance whether an intercompany agreement covers this work; if none does, "
                if answers.get("agreements") != "none" else "")
         if published:
-            return _cap(f"{ask}cover the services that staff of other entities give the project with "
-                    "an intercompany agreement: the DCO, signed by each developer, or a "
-                    "corporate CLA, signed by each contributing entity, covers copyright, not "
-                    "pricing.")
-        return _cap(f"{ask}put an intercompany agreement in place for the cross-entity work: who owns "
-                "the code and how the work is priced. An InnerSource licence covers the use of "
-                "the code, not the services.")
+            return _cap(f"{ask}cover the services that staff of other entities give the "
+                        "project with an intercompany agreement: the DCO, signed by each "
+                        "developer, or a corporate CLA, signed by each contributing entity, "
+                        "covers copyright, not pricing.")
+        return _cap(f"{ask}put an intercompany agreement in place for the cross-entity work: who "
+                    "owns the code and how the work is priced. An InnerSource licence covers the "
+                    "use of the code, not the services.")
     if flag is Flag.RING_FENCING:
         ask = ("Find out whether a regulated or ring-fenced entity is involved; if so, "
                if answers.get("regulated") != "yes" else "")
@@ -305,8 +305,8 @@ def _path_steps(d: Decision) -> list[str]:
     answers = d.answers
     if d.path is Path.KEEP_CLOSED:
         if answers.get("upstream") == "fork":
-            return ["Keep the change as a small private patch set, and send generic fixes "
-                    "upstream while the upstream is alive."]
+            return [("Keep the change as a small private patch set, and send generic fixes "
+                     "upstream while the upstream is alive.")]
         return ["Keep it in a team-owned repository with a README and a CODEOWNERS file.",
                 "Revisit when another team asks to use or change it."]
     if d.path is Path.CONTRIBUTE_UPSTREAM:
@@ -318,13 +318,13 @@ def _path_steps(d: Decision) -> list[str]:
         return steps
     if d.path is Path.OPEN_SOURCE:
         if answers.get("upstream") == "fork":
-            return ["Offer the upstream maintainers a handover first; if they decline, publish "
-                    "under the upstream's licence and a new name."]
-        return ["Release checklist: choose a licence with your OSPO, confirm the rights to every "
-                "line, scan the history for secrets, set up a vulnerability disclosure process "
-                "(SECURITY.md), decide on CLA or DCO, and check the name and trademark."]
-    steps = ["Add the standard base documentation: README, CONTRIBUTING and who the "
-             "maintainers are."]
+            return [("Offer the upstream maintainers a handover first; if they decline, publish "
+                     "under the upstream's licence and a new name.")]
+        return [("Release checklist: choose a licence with your OSPO, confirm the rights to "
+                 "every line, scan the history for secrets, set up a vulnerability disclosure "
+                 "process (SECURITY.md), decide on CLA or DCO, and check the name.")]
+    steps = [("Add the standard base documentation: README, CONTRIBUTING and who the "
+              "maintainers are.")]
     if d.path is Path.PARTNER_SOURCE:
         steps.append("Give each named partner access to this repository only, under its "
                      "agreement, and keep everything else internal.")
@@ -355,8 +355,8 @@ def _governance_step(d: Decision, governance: Governance) -> str:  # noqa: PLR09
         return (f"Document the path to commit rights for people from {others}, and name trusted "
                 "committers who mentor them.")
     if governance is Governance.SHARED_OWNERSHIP:
-        return (f"Set up maintainers from each side as peers who decide by RFC, with an equal "
-                f"say on direction and on who joins.")
+        return ("Set up maintainers from each side as peers who decide by RFC, with an equal "
+                "say on direction and on who joins.")
     if governance is Governance.PUBLISH_ONLY:
         return ("Say in the README that the code is published as it is, without support or "
                 "review of contributions.")
