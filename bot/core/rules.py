@@ -241,7 +241,7 @@ def _hard_limits(d: Decision) -> list[str]:
                   "not a limit of the code.")
         found.append("audience")
     if d.get("ownership") == "no":
-        d.because("ownership", "Some of it belongs to others, so it cannot be published.")
+        d.because("ownership", "Not all of it is yours to publish.")
         found.append("ownership")
     if "export_control" in d.obligations():
         d.because("obligations", "Export-controlled technology cannot be published until export "

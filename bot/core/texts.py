@@ -62,9 +62,10 @@ LINKS: dict[str, Link] = {
         title="InnerSource pattern: Migrating from InnerSource to Open Source",
         url="https://github.com/InnerSourceCommons/InnerSourcePatterns/blob/main/patterns/"
         "1-initial/migrating-from-innersource-to-open-source.md"),
-    "relation": Link(
-        title="InnerSource Commons learning path: relation to open source",
-        url="https://innersourcecommons.org/learn/learning-path/project-leader/06/"),
+    "innersource_first": Link(
+        title="InnerSource pattern: Require InnerSource before Open Source",
+        url="https://github.com/InnerSourceCommons/InnerSourcePatterns/blob/main/patterns/"
+        "1-initial/innersource-before-open-source.md"),
     "archetypes": Link(
         title="Open Tech Strategies: Open Source Archetypes",
         url="https://opentechstrategies.com/archetypes"),
@@ -110,18 +111,18 @@ LINKS: dict[str, Link] = {
         "removing-sensitive-data-from-a-repository"),
     "ico_personal_data": Link(
         title="ICO: What is personal data?",
-        url="https://ico.org.uk/for-organisations/uk-gdpr-guidance-and-resources/personal-"
-        "information-what-is-it/what-is-personal-data/what-is-personal-data/"),
+        url="https://ico.org.uk/for-organisations/guide-to-the-general-data-protection-"
+        "regulation-gdpr/what-is-personal-data/what-is-personal-data/"),
 }
 
 _PATH_LINKS: dict[Path, list[str]] = {
-    Path.KEEP_CLOSED: ["relation"],
-    Path.INNERSOURCE: ["governance_levels", "base_documentation", "portal", "relation"],
+    Path.KEEP_CLOSED: ["governance_levels"],
+    Path.INNERSOURCE: ["governance_levels", "base_documentation", "portal"],
     Path.PARTNER_SOURCE: ["governance_levels", "archetypes"],
-    Path.INNERSOURCE_FIRST: ["governance_levels", "base_documentation", "migrating",
+    Path.INNERSOURCE_FIRST: ["governance_levels", "innersource_first", "migrating",
                              "finos_readiness"],
     Path.OPEN_SOURCE: ["archetypes", "governance_guide", "todo_starting", "finos_readiness"],
-    Path.CONTRIBUTE_UPSTREAM: ["how_to_contribute", "relation"],
+    Path.CONTRIBUTE_UPSTREAM: ["how_to_contribute", "governance_guide"],
 }
 
 _GOVERNANCE_LINKS: dict[Governance, list[str]] = {
