@@ -46,6 +46,26 @@ REVIEW_MONTHS = {Path.KEEP_CLOSED: 12, Path.INNERSOURCE: 6, Path.PARTNER_SOURCE:
                  Path.INNERSOURCE_FIRST: 3, Path.OPEN_SOURCE: 6, Path.CONTRIBUTE_UPSTREAM: 6}
 
 
+QUESTION_NAMES: dict[str, str] = {  # short names for questions, in the user's words
+    "upstream": "Existing open source project",
+    "upstream_health": "State of that project",
+    "confidential": "Confidential content",
+    "differentiator": "Competitive differentiator",
+    "audience": "Who should see the code",
+    "internal_only": "Needs internal systems",
+    "users": "Who uses it",
+    "contributors": "Who should contribute",
+    "control": "Control the owners keep",
+    "capacity": "Maintainer time",
+    "entities": "Legal entities",
+    "agreements": "Intercompany agreement",
+    "regulated": "Regulated or ring-fenced entity",
+    "obligations": "Obligations that apply",
+    "ownership": "Rights to all of it",
+    "motivation": "Goal of going public",
+}
+
+
 class UnansweredError(LookupError):
     """The rules need an answer that was never given and has no cautious reading."""
 
@@ -131,8 +151,9 @@ def decide(answers: Answers, explain: bool = True) -> Decision:
     _tax(d)
     for question, value in d.assumed.items():
         shown = value if isinstance(value, str) else ", ".join(value)
-        d.because(question, "This question was not asked in this check; the advice reads the "
-                  "cautious answer until you answer it.", answer=shown)
+        name = QUESTION_NAMES.get(question, question)
+        d.because(question, f"\u201c{name}\u201d was not asked in this check; the advice reads "
+                  "the cautious answer until you answer it.", answer=shown)
     return d
 
 

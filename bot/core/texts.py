@@ -9,26 +9,7 @@ from __future__ import annotations
 
 from bot.core.flow import FlowDefinition
 from bot.core.outcomes import AnswerValue, Flag, FlagNote, Governance, Link, Path
-from bot.core.rules import FEW, REVIEW_MONTHS, Decision
-
-QUESTION_NAMES: dict[str, str] = {
-    "upstream": "Existing open source project",
-    "upstream_health": "State of that project",
-    "confidential": "Confidential content",
-    "differentiator": "Competitive differentiator",
-    "audience": "Who should see the code",
-    "internal_only": "Needs internal systems",
-    "users": "Who uses it",
-    "contributors": "Who should contribute",
-    "control": "Control the owners keep",
-    "capacity": "Maintainer time",
-    "entities": "Legal entities",
-    "agreements": "Intercompany agreement",
-    "regulated": "Regulated or ring-fenced entity",
-    "obligations": "Obligations that apply",
-    "ownership": "Rights to all of it",
-    "motivation": "Goal of going public",
-}
+from bot.core.rules import FEW, QUESTION_NAMES, REVIEW_MONTHS, Decision
 
 
 def answer_text(flow: FlowDefinition, question: str, answer: AnswerValue) -> str:

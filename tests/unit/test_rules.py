@@ -167,9 +167,8 @@ def test_a_route_that_opens_an_unasked_question_says_what_it_assumed() -> None:
                      "contributors": "owners_only", "capacity": "none"})
     assert closed.path is Path.KEEP_CLOSED
     for entry in closed.what_would_change.all:
-        answers = {**{q: a for q, a in {**PUBLIC, "audience": "team", "users": "team",
-                                        "contributors": "owners_only",
-                                        "capacity": "none"}.items()},
+        answers = {**PUBLIC, "audience": "team", "users": "team",
+                   "contributors": "owners_only", "capacity": "none",
                    **{c.question: c.answer for c in entry.changes},
                    **{c.question: c.answer for c in entry.assumed}}
         again = assess(answers)
