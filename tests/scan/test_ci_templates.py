@@ -16,7 +16,8 @@ import yaml
 from tests.scan.corpus import MIT, commit, init, planted_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWERS = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+ANSWERS = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+           "differentiator": "no", "obligations": "none", "ownership": "yes", "entities": "one"}
 
 
 def github_script() -> str:

@@ -26,7 +26,8 @@ authorship:
   contractors: [devshop.io]
 internal_patterns: ["*.acme.net"]
 """
-FORK = {"upstream": "fork", "confidential": "none"}  # the short fork path: ownership is asked
+FORK = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+        "differentiator": "no", "obligations": "none", "entities": "one"}  # ownership is asked
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -263,8 +264,9 @@ def test_chat_offers_the_scans_suggestion_with_its_evidence_and_enter_takes_it(
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'state.db'}"
     env["COLUMNS"] = "250"  # no wrapped lines to match across
-    # fork, nothing confidential, then Enter at the ownership question the scan answers
-    typed = "\n".join(["1", "3", ""]) + "\n"
+    # fork of an active upstream, nothing confidential, no differentiator, no obligations,
+    # then Enter at the ownership question the scan answers, and one legal entity
+    typed = "\n".join(["1", "1", "3", "3", "none", "", "1"]) + "\n"
     result = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--evidence",
                              str(evidence)], input=typed, text=True, capture_output=True,
                             cwd=ROOT, env=env, check=False, timeout=120)
@@ -279,7 +281,7 @@ def test_chat_lets_the_user_answer_otherwise(evidence: Path, tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'state.db'}"
     env["COLUMNS"] = "250"  # no wrapped lines to match across
-    typed = "\n".join(["1", "3", "1"]) + "\n"  # the user holds all the rights: "yes"
+    typed = "\n".join(["1", "1", "3", "3", "none", "1", "1"]) + "\n"  # all the rights: "yes"
     result = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--evidence",
                              str(evidence)], input=typed, text=True, capture_output=True,
                             cwd=ROOT, env=env, check=False, timeout=120)
