@@ -274,7 +274,7 @@ def test_chat_offers_the_scans_suggestion_with_its_evidence_and_enter_takes_it(
     assert "The repository scan suggests: Not sure" in result.stdout
     assert "devshop.io" in result.stdout
     assert "Recommendation" in result.stdout
-    assert "ownership: unsure" in result.stdout
+    assert "Ask legal to confirm the rights" in result.stdout  # the scan's answer was used
 
 
 def test_chat_lets_the_user_answer_otherwise(evidence: Path, tmp_path: Path) -> None:
@@ -287,4 +287,4 @@ def test_chat_lets_the_user_answer_otherwise(evidence: Path, tmp_path: Path) -> 
                             cwd=ROOT, env=env, check=False, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "The repository scan suggests: Not sure" in result.stdout
-    assert "ownership: unsure" not in result.stdout
+    assert "Ask legal to confirm the rights" not in result.stdout
