@@ -700,8 +700,13 @@ async def whole_check(client: SlackClient, url: str) -> list[float]:
 
 async def load_once(sizes: Sizes, directory: Path, run: str, env: dict[str, str] | None = None,
                     workers: int = 1) -> dict[str, Any]:
-    """Many users, each completing a whole check at once, against one `serve` (N workers)."""
+    """Many users, each completing a whole check at once, against one `serve` (N workers).
+
+    The cap on turns in flight is raised: a turn's records are written after its reply, so a
+    user's next click can overlap them, and at the default cap (200) a 200-user burst would
+    measure the busy notice rather than the turn."""
     await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    env = {"MAX_TURNS_IN_FLIGHT": "1000", **(env or {})}
     async with slack_server(directory, run, env, workers) as (server, client):
         await whole_check(client, server.url)  # warm up
         pids = server_pids(server.process.pid)

@@ -117,34 +117,53 @@ class Step:
 
 
 class SqliteRunner:
-    """One SQLite connection on one thread: every call is one hop there and back.
+    """SQLite calls on the event loop itself, and on a thread only when another process holds
+    the write lock.
 
-    Statements on one file are serialised by SQLite anyway; one connection spares the pool, and
-    a whole transaction in one hop spares a thread switch per statement.
+    A statement on a local SQLite file takes microseconds, less than a switch to another
+    thread and back; and a thread that must win the GIL back from a busy event loop waits for
+    the interpreter's switch interval (5 ms) at every statement, which under load made each
+    store call cost milliseconds. So each call first runs on the loop's own connection, whose
+    busy timeout is zero; when another process (a second worker, a CLI command) holds the lock,
+    the call fails at once having done nothing, and is run again on a second connection on a
+    thread of its own, which waits out SQLITE_BUSY_TIMEOUT there instead of blocking the loop.
     """
 
     def __init__(self, path: str, pragmas: Callable[[sqlite3.Connection], None]) -> None:
         self._path = path
         self._pragmas = pragmas
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
-        self._connection: sqlite3.Connection | None = None
+        self._here: sqlite3.Connection | None = None  # the loop's, busy timeout 0
+        self._there: sqlite3.Connection | None = None  # the thread's, waits on the lock
 
-    def _connected(self) -> sqlite3.Connection:
-        if self._connection is None:  # only ever on the runner's own thread
-            connection = sqlite3.connect(self._path, isolation_level=None,
-                                         check_same_thread=False)
-            self._pragmas(connection)
-            self._connection = connection
-        return self._connection
+    def _open(self, *, wait: bool) -> sqlite3.Connection:
+        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        self._pragmas(connection)  # with the busy timeout: WAL mode itself may wait
+        if not wait:
+            connection.execute("PRAGMA busy_timeout = 0")
+        return connection
+
+    def _on_thread(self) -> sqlite3.Connection:
+        if self._there is None:  # only ever on the runner's own thread
+            self._there = self._open(wait=True)
+        return self._there
 
     async def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        def run() -> T:
+        try:
+            if self._here is None:
+                self._here = self._open(wait=False)
+            return work(self._here)
+        except sqlite3.OperationalError as error:
+            if not _busy(error):
+                raise StoreUnavailableError(f"the SQLite database failed: {error}") from error
+
+        def there() -> T:  # the work did nothing (see `transact`): do it again, waiting
             try:
-                return work(self._connected())
+                return work(self._on_thread())
             except sqlite3.OperationalError as error:  # locked past the busy timeout, disk
                 raise StoreUnavailableError(f"the SQLite database failed: {error}") from error
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, there)
 
     async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[Any]:
         """The rows of one query (autocommit: a read needs no transaction of its own)."""
@@ -152,35 +171,43 @@ class SqliteRunner:
 
     async def transact(self, steps: Sequence[Step]) -> str | None:
         """Run `steps` in one write transaction: None when committed, else the `abort` of the
-        step whose row count was not 1 (everything rolled back)."""
+        step whose row count was not 1 (everything rolled back). Anything that fails rolls the
+        whole transaction back, so running it again elsewhere is safe."""
         def work(connection: sqlite3.Connection) -> str | None:
-            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("BEGIN IMMEDIATE")  # takes the write lock, or fails at once
             try:
                 for step in steps:
                     count = connection.execute(step.sql, _bind(step.params)).rowcount
                     if step.abort is not None and count != 1:
                         connection.execute("ROLLBACK")
                         return step.abort
+                connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
             return None
 
         return await self._call(work)
 
     async def close(self) -> None:
-        """Close the connection on its thread, then stop the thread."""
-        def shut(connection: sqlite3.Connection | None) -> None:
-            if connection is not None:
-                connection.close()
-            self._connection = None
+        """Close both connections (the thread's on its thread)."""
+        def shut() -> None:
+            if self._there is not None:
+                self._there.close()
+                self._there = None
 
-        if self._connection is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                self._executor, shut, self._connection)
-        self._executor.shutdown(wait=False)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        await asyncio.get_running_loop().run_in_executor(self._executor, shut)
+        if self._here is not None:
+            self._here.close()
+            self._here = None
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def _bind(params: Mapping[str, Any]) -> Mapping[str, Any]:
