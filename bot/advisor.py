@@ -7,7 +7,6 @@ input to the winner's result, where a repeated click is recognised as stale.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -21,7 +20,14 @@ from bot.core.replies import Notice, Reply, Result
 from bot.observability import CHECKS_COMPLETED, CHECKS_STARTED, ERRORS, OUTCOMES, TURNS
 from bot.policy import Policy, apply_policy
 from bot.ratelimit import RateLimiter
-from bot.store.base import ConflictError, ConversationKey, HistoryEntry, Store, check_id
+from bot.store.base import (
+    ConflictError,
+    ConversationKey,
+    DuplicateError,
+    HistoryEntry,
+    Store,
+    check_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -133,37 +139,33 @@ class Advisor:
 
     async def _run(self, key: ConversationKey, context: Context, event_id: str | None,
                    turn: Callable[[Conversation | None, datetime], Step]) -> Turn:
+        """Load, apply, save: the delivery's event id is claimed by the save itself (one store
+        transaction), or on its own when the turn saves nothing, so a retried delivery is
+        dropped either way and a new one costs a read and a write."""
         now = self._clock()
-        fresh, stored = await self._first_load(key, event_id, now)
-        if not fresh:
-            log.info("duplicate delivery dropped", extra={"event_id": event_id})
-            return Turn(duplicate=True)
+        stored = await self.store.load(key, now)
         for attempt in range(MAX_ATTEMPTS):
             if attempt > 0:
                 now = self._clock()
                 stored = await self.store.load(key, now)
             step = self._with_policy(turn(stored, now))
             if not step.changed:
+                if event_id is not None and not await self.store.first_time(event_id, now):
+                    return _duplicate(event_id)
                 return Turn(step.replies, stored)
             finished = self._finished(key, context, step, now)
             try:
                 # The check's history entry goes with the save that finishes it: atomically.
                 await self.store.save(key, step.conversation,
-                                      stored.version if stored else None, now, finished)
+                                      stored.version if stored else None, now, finished,
+                                      event=event_id)
             except ConflictError:
                 continue  # someone else saved first: re-apply to their result
+            except DuplicateError:
+                return _duplicate(event_id)
             _count(key.platform, stored, step.conversation, finished)
             return Turn(step.replies, step.conversation, changed=True)
         return Turn([Notice(text="Too many changes at once; please try again.", level="error")])
-
-    async def _first_load(self, key: ConversationKey, event_id: str | None,
-                          now: datetime) -> tuple[bool, Conversation | None]:
-        """Whether the event is new, and the stored conversation, asked of the store at once:
-        store round trips are most of a turn. Only a duplicate wastes the load."""
-        load = self.store.load(key, now)
-        if event_id is None:
-            return True, await load
-        return await asyncio.gather(self.store.first_time(event_id, now), load)
 
     def _finished(self, key: ConversationKey, context: Context, step: Step,
                   now: datetime) -> HistoryEntry | None:
@@ -177,6 +179,12 @@ class Advisor:
             user_name=context.user_name, completed_at=now, flow=conversation.flow,
             flow_version=conversation.flow_version, answers=result.answers,
             recommendation=result.recommendation, check_id=check_id(conversation))
+
+
+def _duplicate(event_id: str | None) -> Turn:
+    if log.isEnabledFor(logging.INFO):
+        log.info("duplicate delivery dropped", extra={"event_id": event_id})
+    return Turn(duplicate=True)
 
 
 def _count(platform: str, before: Conversation | None, after: Conversation,

@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="serve Teams even without MICROSOFT_APP_ID (local anonymous mode)")
     serve.add_argument("--policy", type=Path, metavar="PATH",
                        help="the company policy file (default: POLICY_FILE)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="server processes on the port, one per core (default: 1)")
     serve.set_defaults(run=_serve)
     package = commands.add_parser("teams-package", help="write the Teams app package to upload")
     package.add_argument("--app-id", help="the bot's Microsoft App ID (default: MICROSOFT_APP_ID)")
@@ -322,6 +324,11 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     port = args.port if args.port is not None else settings.port
     try:
+        if args.workers != 1:
+            from bot.workers import serve_workers  # noqa: PLC0415  (bot/workers.py)
+
+            return serve_workers(args.workers, settings, port=port,
+                                 teams=True if args.teams else None)
         serve(settings, port=port, teams=True if args.teams else None)
     except ConfigurationError as error:
         return _fail(str(error))

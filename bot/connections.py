@@ -17,7 +17,7 @@ import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from aiohttp import web
 
@@ -146,6 +146,7 @@ class GuardedSite(web.BaseSite):
     """A TCP site whose connections go through a ConnectionGuard."""
 
     __slots__ = ("_guard_args", "_host", "_port")
+    reuse_port: ClassVar[bool] = False  # `serve --workers N` (bot/workers.py): N on one port
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int, *, limit: int,
                  timeout: float) -> None:
@@ -165,7 +166,8 @@ class GuardedSite(web.BaseSite):
         assert server is not None  # noqa: S101  (setup() ran: BaseSite checked it)
         guard = ConnectionGuard(server, **self._guard_args)
         self._server = await asyncio.get_running_loop().create_server(
-            guard, self._host, self._port, backlog=self._backlog, reuse_address=True)
+            guard, self._host, self._port, backlog=self._backlog, reuse_address=True,
+            reuse_port=self.reuse_port or None)
         sockets = self._server.sockets
         if sockets:
             self._port = int(sockets[0].getsockname()[1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.core.conversation import Conversation
@@ -10,6 +11,7 @@ from bot.store.base import (
     DEFAULT_IDEMPOTENCY_WINDOW,
     ConflictError,
     ConversationKey,
+    DuplicateError,
     HistoryEntry,
     HistoryPage,
 )
@@ -43,10 +45,15 @@ class FakeStore:
 
     async def save(self, key: ConversationKey, conversation: Conversation,
                    expected_version: int | None, now: datetime,
-                   finished: HistoryEntry | None = None) -> None:
+                   finished: HistoryEntry | None = None, *, event: str | None = None) -> None:
+        seen = self.events.get(event) if event is not None else None
+        if seen is not None and now - seen < self.window:
+            raise DuplicateError(str(event))
         current = await self.load(key, now)
         if (current.version if current else None) != expected_version:
             raise ConflictError(str(key))
+        if event is not None:
+            self.events[event] = now
         self.conversations[str(key)] = (conversation.to_json(), now)
         if finished is not None:
             self.entries.append(finished)
@@ -94,6 +101,10 @@ class FakeStore:
 
     async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
         self.records[(kind, scope, key)] = value
+
+    async def put_records(self, kind: str, scope: str, values: Mapping[str, str]) -> None:
+        for key, value in values.items():
+            self.records[(kind, scope, key)] = value
 
     async def get_records(self, kind: str, scope: str) -> dict[str, str]:
         return {k: v for (kd, sc, k), v in self.records.items() if (kd, sc) == (kind, scope)}

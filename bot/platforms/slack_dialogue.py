@@ -354,7 +354,7 @@ class Dialogue:
         return await self.advisor.store.get_records(PLACES, who.scope)
 
     async def _remember(self, who: Who, place: Place, **values: str) -> None:
-        for name, value in values.items():
-            if place.get(name) != value:
-                place[name] = value
-                await self.advisor.store.put_record(PLACES, who.scope, name, value)
+        changed = {name: value for name, value in values.items() if place.get(name) != value}
+        if changed:  # written together: one store transaction, not one per field
+            place.update(changed)
+            await self.advisor.store.put_records(PLACES, who.scope, changed)

@@ -3,9 +3,11 @@
 from bot.store.base import (
     ConflictError,
     ConversationKey,
+    DuplicateError,
     HistoryEntry,
     HistoryPage,
     Store,
 )
 
-__all__ = ["ConflictError", "ConversationKey", "HistoryEntry", "HistoryPage", "Store"]
+__all__ = ["ConflictError", "ConversationKey", "DuplicateError", "HistoryEntry", "HistoryPage",
+           "Store"]

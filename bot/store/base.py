@@ -6,6 +6,7 @@ Implementations: `SqlStore` (SQLite and PostgreSQL through SQLAlchemy's async en
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -24,6 +25,11 @@ DEFAULT_IDEMPOTENCY_WINDOW = timedelta(hours=1)
 
 class ConflictError(Exception):
     """A save lost a compare-and-set race: someone saved another version first."""
+
+
+class DuplicateError(Exception):
+    """A save claimed an event id already seen within the idempotency window: a retried
+    delivery, so nothing was saved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +100,16 @@ class Store(Protocol):
 
     async def save(self, key: ConversationKey, conversation: Conversation,
                    expected_version: int | None, now: datetime,
-                   finished: HistoryEntry | None = None) -> None:
+                   finished: HistoryEntry | None = None, *, event: str | None = None) -> None:
         """Compare-and-set: store `conversation` if the stored version is `expected_version`
         (None: nothing stored, or only an expired one). Raises ConflictError otherwise.
 
         `finished` is the history entry of the check this save completes: it is stored with
-        the conversation, so no crash keeps one without the other."""
+        the conversation, so no crash keeps one without the other.
+
+        `event` is the delivery's idempotency key, claimed in the same transaction (as
+        `first_time` would): when it is already live, nothing is saved and DuplicateError is
+        raised. One round trip then both drops a retried delivery and applies a new one."""
 
     async def delete(self, key: ConversationKey) -> None:
         """Forget the conversation (no error when absent)."""
@@ -124,6 +134,9 @@ class Store(Protocol):
 
     async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
         """Keep a small platform record (e.g. a Teams channel reference), replacing any."""
+
+    async def put_records(self, kind: str, scope: str, values: Mapping[str, str]) -> None:
+        """Keep several records of one kind and scope at once, in one transaction."""
 
     async def get_records(self, kind: str, scope: str) -> dict[str, str]:
         """Every record of `kind` in `scope`, by key."""

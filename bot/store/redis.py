@@ -8,6 +8,7 @@ expiry stored beside the value keeps the answer consistent with the caller's clo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.store.base import (
     DEFAULT_IDEMPOTENCY_WINDOW,
     ConflictError,
     ConversationKey,
+    DuplicateError,
     HistoryEntry,
     HistoryPage,
 )
@@ -34,9 +36,15 @@ POOL_SIZE = 50  # connections per replica; a Redis command takes well under a mi
 POOL_WAIT_SECONDS = 20
 HEALTH_CHECK_SECONDS = 30  # a connection idle this long is pinged before use
 
-# KEYS[1] conversation; ARGV: expected version ('' for none), new version, JSON, now (us),
-# expiry (us), TTL (ms). A stored but expired conversation counts as none.
+# KEYS[1] conversation, KEYS[2] (optional) the delivery's event id; ARGV: expected version
+# ('' for none), new version, JSON, now (us), expiry (us), TTL (ms), then the event's expiry
+# (us) and window (ms). A stored but expired conversation counts as none. Answers 1 when saved,
+# 0 on a lost compare-and-set, -1 when the event id is live (a retried delivery).
 _SAVE = """
+if #KEYS > 1 then
+  local seen = redis.call('GET', KEYS[2])
+  if seen and tonumber(seen) > tonumber(ARGV[4]) then return -1 end
+end
 local found = redis.call('HMGET', KEYS[1], 'v', 'e')
 local live = found[1] and tonumber(found[2]) >= tonumber(ARGV[4])
 if ARGV[1] == '' then
@@ -46,6 +54,7 @@ elseif not live or found[1] ~= ARGV[1] then
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'd', ARGV[3], 'e', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
+if #KEYS > 1 then redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[8]) end
 return 1
 """
 
@@ -124,23 +133,42 @@ class RedisConversationStore:
 
     async def save(self, key: ConversationKey, conversation: Conversation,
                    expected_version: int | None, now: datetime,
-                   finished: HistoryEntry | None = None) -> None:
-        """Compare-and-set in one Lua script; ConflictError when another save came first.
+                   finished: HistoryEntry | None = None, *, event: str | None = None) -> None:
+        """Compare-and-set and the event id in one Lua script; ConflictError when another save
+        came first, DuplicateError (nothing saved) when the event id is live.
 
         Redis and SQL share no transaction, so a check's history entry is written first, once
         per conversation id and version: a crash after it leaves an entry whose save is
         redone by the user's retry (which finds the entry already there), never a finished
-        check without one. An entry whose save then loses its race is taken back.
+        check without one. An entry whose save then loses its race is taken back, unless the
+        save that won stored this very check (a double click computing the same result).
         """
         written = finished is not None and await self.sql.record_history(
             finished, check_key(conversation))
+        keys = [self._conversation_key(key)]
         args: list[Any] = [
             "" if expected_version is None else str(expected_version), conversation.version,
             conversation.to_json(), _micros(now), _micros(now + self.ttl), _millis(self.ttl)]
-        if not await self._save(keys=[self._conversation_key(key)], args=args):
-            if written:
-                await self.sql.forget_history(check_key(conversation))
-            raise ConflictError(f"{key}: the stored version is not {expected_version}")
+        if event is not None:
+            keys.append(self._event_key(event))
+            args += [_micros(now + self.window), _millis(self.window)]
+        saved = int(await self._save(keys=keys, args=args))
+        if saved == 1:
+            return
+        if written and not await self._holds(key, conversation, now):
+            await self.sql.forget_history(check_key(conversation))
+        if saved < 0:
+            raise DuplicateError(f"{key}: event {event} was seen already")
+        raise ConflictError(f"{key}: the stored version is not {expected_version}")
+
+    async def _holds(self, key: ConversationKey, conversation: Conversation,
+                     now: datetime) -> bool:
+        stored = await self.load(key, now)
+        return (stored is not None and stored.id == conversation.id
+                and stored.version == conversation.version)
+
+    def _event_key(self, event_key: str) -> str:
+        return f"{self.prefix}event:{event_key}"
 
     async def delete(self, key: ConversationKey) -> None:
         """Forget the conversation."""
@@ -149,7 +177,7 @@ class RedisConversationStore:
     async def first_time(self, event_key: str, now: datetime) -> bool:
         """SET the event id with a native expiry unless a live one exists, atomically."""
         args = [_micros(now), _micros(now + self.window), _millis(self.window)]
-        return bool(await self._first_time(keys=[f"{self.prefix}event:{event_key}"], args=args))
+        return bool(await self._first_time(keys=[self._event_key(event_key)], args=args))
 
     async def forget_user(self, user_id: str, platform: str | None = None) -> int:
         """Delete a user's conversations here and their history in SQL; how many went."""
@@ -179,6 +207,10 @@ class RedisConversationStore:
     async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
         """Keep a record (in SQL)."""
         await self.sql.put_record(kind, scope, key, value)
+
+    async def put_records(self, kind: str, scope: str, values: Mapping[str, str]) -> None:
+        """Keep several records at once (in SQL, one transaction)."""
+        await self.sql.put_records(kind, scope, values)
 
     async def get_records(self, kind: str, scope: str) -> dict[str, str]:
         """Every record of `kind` in `scope` (from SQL)."""

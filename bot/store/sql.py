@@ -10,7 +10,7 @@ Dialect differences are left to SQLAlchemy's own `insert().on_conflict_*` constr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -53,8 +53,23 @@ from bot.store.base import (
     DEFAULT_IDEMPOTENCY_WINDOW,
     ConflictError,
     ConversationKey,
+    DuplicateError,
     HistoryEntry,
     HistoryPage,
+)
+from bot.store.hot import (
+    CLAIM_EVENT,
+    DELETE_RECORD,
+    GET_RECORDS,
+    INSERT_CONVERSATION,
+    INSERT_HISTORY,
+    LOAD,
+    PUT_RECORD,
+    UPDATE_CONVERSATION,
+    SqliteRunner,
+    Step,
+    for_psycopg,
+    history_params,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +80,13 @@ MIGRATION_LOCK_ID = 0x05C_0001
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_WAIT_SECONDS = 30  # SQLAlchemy's default wait for a pooled connection in a burst
 PURGE_EVERY = 1000  # first_time() calls between two sweeps of expired event ids
+_ROWCOUNT = {"preserve_rowcount": True}  # psycopg closes an INSERT's cursor before it is read
+
+
+class _Aborted(Exception):  # noqa: N818  (not an error: a transaction's step did not count)
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -237,8 +259,15 @@ class SqlStore:
             engine_options = {**_postgresql_timeouts(self.timeout, str(options)),
                               **engine_options}
         self.engine: AsyncEngine = create_async_engine(url, **engine_options)
+        # The turn's statements skip SQLAlchemy (see bot/store/hot.py): on a SQLite file, on a
+        # connection and thread of their own; an in-memory database has to share the engine's.
+        self._lite: SqliteRunner | None = None
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            if url.database not in (None, "", ":memory:"):
+                self._lite = SqliteRunner(
+                    str(Path(url.database).expanduser()),
+                    lambda connection: _sqlite_pragmas(connection, None))
         self._first_time_calls = 0
 
     @cached_property
@@ -283,6 +312,8 @@ class SqlStore:
 
     async def close(self) -> None:
         """Release connections."""
+        if self._lite is not None:
+            await self._lite.close()
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -319,38 +350,65 @@ class SqlStore:
             return False
         return True
 
+    # --- the hot path: plain SQL straight on the driver (bot/store/hot.py) --------------------
+
+    async def _fetch(self, sql: str, params: Mapping[str, Any]) -> list[Any]:
+        if self._lite is not None:
+            return await self._lite.fetch(sql, params)
+        async with self._connected() as connection:
+            result = await connection.exec_driver_sql(for_psycopg(sql), _checked(params))
+            return list(result.all())
+
+    async def _transact(self, steps: Sequence[Step]) -> str | None:
+        """One write transaction: None when committed, else the `abort` of the step that did
+        not count (everything rolled back)."""
+        if self._lite is not None:
+            return await self._lite.transact(steps)
+        try:
+            async with self._connected(write=True) as connection:
+                for step in steps:
+                    await _run_step(connection, step)
+        except _Aborted as aborted:
+            return aborted.outcome
+        return None
+
+    def _claim(self, event_key: str, now: datetime, abort: str) -> Step:
+        """Insert the event id, or replace an expired one; counts only when it was not live."""
+        return Step(CLAIM_EVENT, {"event": event_key, "event_expires": now + self.window,
+                                  "now": now}, abort=abort)
+
     # --- conversations ----------------------------------------------------------------------
 
     async def load(self, key: ConversationKey, now: datetime) -> Conversation | None:
         """The live conversation, or None when absent or idle past the TTL."""
-        query = select(conversations.c.data).where(
-            conversations.c.key == str(key), conversations.c.expires_at >= now)
-        async with self._connected() as connection:
-            data = (await connection.execute(query)).scalar_one_or_none()
-        return None if data is None else Conversation.from_json(data)
+        rows = await self._fetch(LOAD, {"key": str(key), "now": now})
+        return Conversation.from_json(rows[0][0]) if rows else None
 
     async def save(self, key: ConversationKey, conversation: Conversation,
                    expected_version: int | None, now: datetime,
-                   finished: HistoryEntry | None = None) -> None:
+                   finished: HistoryEntry | None = None, *, event: str | None = None) -> None:
         """Compare-and-set on the version; ConflictError when another save came first.
 
-        `finished`, the history entry of a check this save completes, is written in the same
-        transaction: a crash keeps both or neither.
+        One transaction: the event id (DuplicateError when it is live), the compare-and-set,
+        and `finished`, the history entry of a check this save completes, so a crash keeps all
+        or none.
         """
+        steps = [] if event is None else [self._claim(event, now, "duplicate")]
         row = _conversation_row(key, conversation, now, self.ttl)
         if expected_version is None:
-            statement: Any = self._insert(conversations).values(row).on_conflict_do_update(
-                index_elements=[conversations.c.key], set_=row,
-                where=conversations.c.expires_at < now)
+            steps.append(Step(INSERT_CONVERSATION, {**row, "now": now}, abort="conflict"))
         else:
-            statement = update(conversations).values(row).where(
-                conversations.c.key == str(key), conversations.c.version == expected_version,
-                conversations.c.expires_at >= now)
-        async with self._connected(write=True) as connection:
-            if (await connection.execute(statement)).rowcount != 1:
-                raise ConflictError(f"{key}: the stored version is not {expected_version}")
-            if finished is not None:
-                await self._insert_history(connection, finished, check_key(conversation))
+            steps.append(Step(UPDATE_CONVERSATION, {**row, "now": now,
+                                                    "expected": expected_version},
+                              abort="conflict"))
+        if finished is not None:
+            steps.append(Step(INSERT_HISTORY[self.dialect],
+                              history_params(finished, check_key(conversation))))
+        outcome = await self._transact(steps)
+        if outcome == "duplicate":
+            raise DuplicateError(f"{key}: event {event} was seen already")
+        if outcome == "conflict":
+            raise ConflictError(f"{key}: the stored version is not {expected_version}")
 
     async def delete(self, key: ConversationKey) -> None:
         """Forget the conversation."""
@@ -359,11 +417,7 @@ class SqlStore:
 
     async def first_time(self, event_key: str, now: datetime) -> bool:
         """Insert the event id, or replace an expired one; False when a live one exists."""
-        row = {"key": event_key, "expires_at": now + self.window}
-        statement = self._insert(events).values(row).on_conflict_do_update(
-            index_elements=[events.c.key], set_=row, where=events.c.expires_at <= now)
-        async with self._connected(write=True) as connection:
-            inserted = (await connection.execute(statement)).rowcount == 1
+        inserted = await self._transact([self._claim(event_key, now, "seen")]) is None
         self._first_time_calls += 1
         if self._first_time_calls % PURGE_EVERY == 0:
             await self.purge_expired(now)
@@ -416,24 +470,23 @@ class SqlStore:
 
     async def put_record(self, kind: str, scope: str, key: str, value: str) -> None:
         """Keep a record, replacing any with the same kind, scope and key."""
-        statement = self._insert(records).values(
-            kind=kind, scope=scope, key=key, value=value).on_conflict_do_update(
-            index_elements=[records.c.kind, records.c.scope, records.c.key], set_={"value": value})
-        async with self._connected(write=True) as connection:
-            await connection.execute(statement)
+        await self.put_records(kind, scope, {key: value})
+
+    async def put_records(self, kind: str, scope: str, values: Mapping[str, str]) -> None:
+        """Keep several records of one kind and scope, in one transaction."""
+        if values:
+            await self._transact([Step(PUT_RECORD, {"kind": kind, "scope": scope, "key": key,
+                                                    "value": value})
+                                  for key, value in values.items()])
 
     async def get_records(self, kind: str, scope: str) -> dict[str, str]:
         """Every record of `kind` in `scope`, by key."""
-        query = select(records.c.key, records.c.value).where(
-            records.c.kind == kind, records.c.scope == scope)
-        async with self._connected() as connection:
-            return {row.key: row.value for row in await connection.execute(query)}
+        rows = await self._fetch(GET_RECORDS, {"kind": kind, "scope": scope})
+        return dict(rows)
 
     async def delete_record(self, kind: str, scope: str, key: str) -> None:
         """Forget one record."""
-        async with self._connected(write=True) as connection:
-            await connection.execute(delete(records).where(
-                records.c.kind == kind, records.c.scope == scope, records.c.key == key))
+        await self._transact([Step(DELETE_RECORD, {"kind": kind, "scope": scope, "key": key})])
 
     async def swap_record(self, kind: str, scope: str, key: str, expected: str | None,
                           value: str) -> bool:
@@ -485,6 +538,22 @@ def _postgresql_timeouts(seconds: float, options: str) -> dict[str, Any]:
     return {"pool_pre_ping": True, "pool_timeout": POOL_WAIT_SECONDS, "connect_args": {
         "connect_timeout": max(2, round(seconds)),
         "options": f"{options} -c statement_timeout={int(seconds * 1000)}".strip()}}
+
+
+async def _run_step(connection: AsyncConnection, step: Step) -> None:
+    """One statement of a transaction on PostgreSQL; _Aborted when a counted one did not count."""
+    result = await connection.exec_driver_sql(for_psycopg(step.sql), _checked(step.params),
+                                              execution_options=_ROWCOUNT)
+    if step.abort is not None and result.rowcount != 1:
+        raise _Aborted(step.abort)
+
+
+def _checked(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Parameters for psycopg as they are; a naive datetime is refused, as UtcDateTime does."""
+    for value in params.values():
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+    return params
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -17,6 +17,7 @@ from bot.store.base import (
     DEFAULT_IDEMPOTENCY_WINDOW,
     ConflictError,
     ConversationKey,
+    DuplicateError,
     HistoryEntry,
     Store,
 )
@@ -157,6 +158,46 @@ async def test_of_50_concurrent_deliveries_of_one_event_exactly_one_is_new(store
     assert seen.count(True) == 1
 
 
+async def test_a_save_claims_its_event_so_a_redelivery_saves_nothing(store, engine):
+    first = conversation(engine)
+    await store.save(KEY, first, None, NOW, event="evt-save")
+    assert not await store.first_time("evt-save", NOW)  # the save claimed it
+    again = conversation(engine, 1)
+    with pytest.raises(DuplicateError):
+        await store.save(KEY, again, 0, NOW, event="evt-save")
+    assert await store.load(KEY, NOW) == first
+    later = NOW + DEFAULT_IDEMPOTENCY_WINDOW
+    await store.save(KEY, again, 0, later, event="evt-save")  # the window is over: new again
+    assert await store.load(KEY, later) == again
+
+
+async def test_a_save_that_loses_its_race_leaves_its_event_unclaimed(store, engine):
+    await store.save(KEY, conversation(engine), None, NOW)
+    with pytest.raises(ConflictError):
+        await store.save(KEY, conversation(engine, 5), 3, NOW, event="evt-lost")
+    assert await store.first_time("evt-lost", NOW)  # the retry after reloading may claim it
+
+
+async def test_a_save_over_a_seen_event_writes_no_history(store, engine):
+    assert await store.first_time("evt-done", NOW)
+    with pytest.raises(DuplicateError):
+        await store.save(KEY, conversation(engine), None, NOW, entry(engine, 0), event="evt-done")
+    assert await store.load(KEY, NOW) is None
+    assert (await store.history()).entries == []
+
+
+async def test_of_50_concurrent_saves_of_one_delivery_exactly_one_is_applied(store, engine):
+    async def deliver(n: int) -> str:
+        try:
+            await store.save(KEY, conversation(engine), None, NOW, event=f"evt-{n % 2}")
+        except (ConflictError, DuplicateError) as error:
+            return type(error).__name__
+        return "saved"
+
+    outcomes = await asyncio.gather(*(deliver(n) for n in range(50)))
+    assert outcomes.count("saved") == 1
+
+
 # --- history --------------------------------------------------------------------------------
 
 
@@ -250,6 +291,15 @@ async def test_records_are_replaced_listed_by_scope_and_deleted(store):
     assert await store.get_records("channel", "tenant-1") == {"b": "three"}
 
 
+async def test_records_put_together_are_kept_together(store):
+    await store.put_record("slack.user", "T1:U1", "dm", "D1")
+    await store.put_records("slack.user", "T1:U1", {"question_ts": "1.2", "question_ref": "c.3"})
+    await store.put_records("slack.user", "T1:U1", {})
+    await store.put_records("slack.user", "T1:U1", {"question_ts": "1.4", "dm": "D2"})
+    assert await store.get_records("slack.user", "T1:U1") == {
+        "dm": "D2", "question_ts": "1.4", "question_ref": "c.3"}
+
+
 async def test_a_running_store_answers_ping(store):
     assert await store.ping()
 
@@ -278,3 +328,18 @@ async def test_a_finished_check_saved_twice_under_its_key_has_one_history_entry(
     assert await store.record_history(recorded, "conv1:7")
     assert not await store.record_history(recorded, "conv1:7")
     assert len((await store.history()).entries) == 1
+
+
+async def test_rows_of_a_turn_expire_and_purge_like_any_other(store, engine):
+    await store.save(KEY, conversation(engine), None, NOW, event="evt-old")
+    later = NOW + DEFAULT_CONVERSATION_TTL + timedelta(seconds=1)
+    # on SQL the conversation and the event id; Redis expires its own keys
+    assert await sql_of(store).purge_expired(later) == (2 if sql_of(store) is store else 0)
+    assert await store.load(KEY, later) is None
+    assert await store.first_time("evt-old", later)
+
+
+async def test_a_finished_save_reads_back_from_the_history(store, engine):
+    finished = entry(engine, 0).model_copy(update={"check_id": "c1:1"})
+    await store.save(KEY, conversation(engine, 1), None, NOW, finished)
+    assert (await store.history()).entries == [finished]
