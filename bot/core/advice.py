@@ -10,11 +10,10 @@ entries that would need an answer with no cautious reading are left out.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from bot.core.conditions import CONDITIONS
-from bot.core.flow import DONE, Answers, FlowDefinition, load_flow
+from bot.core.flow import DONE, Answers, FlowDefinition
 from bot.core.outcomes import (
     AnswerValue,
     Change,
@@ -31,19 +30,8 @@ from bot.core.texts import answer_text, flag_notes, learn_more, next_steps
 Outcome = tuple[Decision, dict[str, AnswerValue]]
 
 
-@functools.cache
-def packaged_flow() -> FlowDefinition:
-    """The flow shipped with the package, for callers that pass only the option ids."""
-    from bot.core.engine import flows_dir  # noqa: PLC0415  (the engine imports the rules)
-
-    return load_flow(flows_dir() / "opensource_check.yaml", CONDITIONS)
-
-
-def recommend(answers: Answers, asked: list[str],
-              options: Mapping[str, list[str]] | FlowDefinition) -> Recommendation:
+def recommend(answers: Answers, asked: list[str], flow: FlowDefinition) -> Recommendation:
     """The full recommendation for the answers to the questions a walk of the flow asked."""
-    flow = options if isinstance(options, FlowDefinition) else packaged_flow()
-    known = isinstance(options, FlowDefinition) or set(options) == set(flow.by_id)
     relevant = {q: answers[q] for q in asked if q in answers}
     d = decide(relevant)
     return Recommendation(
@@ -56,7 +44,7 @@ def recommend(answers: Answers, asked: list[str],
         rationale=[Reason(question=q, answer=a, reason=r)
                    for q, a, r in d.reasons],
         next_steps=next_steps(d),
-        what_would_change=what_would_change(flow, relevant, d) if known else WhatWouldChange(),
+        what_would_change=what_would_change(flow, relevant, d),
         learn_more=learn_more(d),
         review_in_months=REVIEW_MONTHS[d.path],
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from transitions import Machine
 
+from bot.core.advice import recommend
 from bot.core.answers import (
     InvalidAnswerError,
     parse_typed,
@@ -30,7 +31,6 @@ from bot.core.conversation import CANCELLED, Conversation, Inbound
 from bot.core.flow import DONE, Answers, Condition, FlowDefinition, Question, load_flow, normalise
 from bot.core.outcomes import AnswerValue, Recommendation
 from bot.core.replies import AskQuestion, Closed, Notice, Progress, Reply, Result
-from bot.core.rules import recommend
 
 COMMANDS: dict[str, str] = {
     "back": "back", "previous": "back", "undo": "back",
@@ -147,7 +147,7 @@ class Engine:
         questions the walk skips are ignored; unknown questions or options are refused."""
         answers = read_answers(self.flow, raw)
         asked = self.walk(answers)
-        return asked, recommend({q: answers[q] for q in asked}, asked, self.options)
+        return asked, recommend({q: answers[q] for q in asked}, asked, self.flow)
 
     def upgrade(self, conversation: Conversation) -> Conversation:
         """A conversation saved under an older flow version, in this version's terms.
@@ -230,7 +230,7 @@ class Engine:
         """The recommendation of a finished conversation."""
         conversation = self.upgrade(conversation)
         answers = {q: conversation.answers[q] for q in conversation.asked}
-        return Result(recommendation=recommend(answers, conversation.asked, self.options),
+        return Result(recommendation=recommend(answers, conversation.asked, self.flow),
                       answers=answers)
 
     def help_text(self, conversation: Conversation) -> str:

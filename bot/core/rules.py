@@ -10,11 +10,10 @@ advice.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.core.flow import Answers, FlowDefinition
-from bot.core.outcomes import AnswerValue, Conflict, Flag, Governance, Path, Recommendation
+from bot.core.flow import Answers
+from bot.core.outcomes import AnswerValue, Conflict, Flag, Governance, Path
 
 # Answers that rule out a public release whatever else is said. The flow asks for the motivation
 # only when none of these holds (conditions.public_release_possible).
@@ -503,12 +502,3 @@ def _tax(d: Decision) -> None:
         d.because("regulated", "A regulated or ring-fenced entity is involved." if regulated ==
                   "yes" else "It is not known whether a regulated or ring-fenced entity is "
                   "involved; it may be.")
-
-
-def recommend(answers: Answers, asked: list[str],
-              options: Mapping[str, list[str]] | FlowDefinition) -> Recommendation:
-    """The full recommendation (bot/core/advice.py), kept here for the engine's import."""
-    from bot.core.advice import recommend as full  # noqa: PLC0415  (advice walks the flow's
-    # conditions, which need public_release_blockers from this module)
-
-    return full(answers, asked, options)
