@@ -23,10 +23,10 @@ class CommandError(Exception):
 
 
 def shown(value: object) -> str:
-    """A value as an error echoes it: quoted, and cut with its length when it is long."""
+    """A value as an error echoes it: as is when short, else cut, with its length."""
     text = str(value)
     if len(text) <= SHOWN_CHARACTERS + 20:
-        return repr(text)
+        return text if text.strip() and text.isprintable() else repr(text)
     return f"{text[:SHOWN_CHARACTERS]!r}\u2026 ({len(text)} characters)"
 
 

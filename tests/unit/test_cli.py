@@ -64,7 +64,8 @@ def test_bad_answers_exit_2_naming_the_problem(answers, message) -> None:
 
 def test_unreadable_answers_exit_2() -> None:
     result = run("assess", "--answers", "-", stdin="{not json")
-    assert result.returncode == 2 and "cannot read answers" in result.stderr
+    assert result.returncode == 2 and "cannot read answers from standard input: not JSON at " \
+        "line 1, column 2" in result.stderr
 
 
 def test_chat_runs_a_whole_check_in_the_terminal(env) -> None:
@@ -131,9 +132,9 @@ def test_the_readme_flow_diagram_is_current() -> None:
 
 
 def test_schema_lists_every_question_and_the_recommendation() -> None:
-    schema = json.loads(run("schema").stdout)
-    assert schema["answers"]["properties"]["upstream"] == {"enum": ["fork", "overlaps", "no"]}
-    assert "what_would_change" in schema["recommendation"]["properties"]
+    answers = json.loads(run("schema", "answers").stdout)
+    assert answers["properties"]["upstream"] == {"enum": ["fork", "overlaps", "no"]}
+    assert "what_would_change" in json.loads(run("schema", "recommendation").stdout)["properties"]
 
 
 def test_generate_key_prints_a_usable_encryption_key() -> None:
@@ -154,8 +155,8 @@ def test_forget_erases_one_users_checks_and_nobody_elses(env) -> None:
 
 def test_history_purge_keeps_checks_inside_the_retention_period(env) -> None:
     run("chat", stdin="\n".join(["2", *ANSWERS]) + "\n", env=env)
-    kept = run("history", "purge", env=env)
+    kept = run("history", "purge", "--yes", env=env)
     assert kept.returncode == 0 and "Deleted 0 checks" in kept.stdout
     assert run("history", env=env).stdout.count("\n") == 2
-    gone = run("history", "purge", "--older-than-days", "-1", env=env)
+    gone = run("history", "purge", "--older-than-days", "0", "--yes", env=env)
     assert "Deleted 1 checks" in gone.stdout
