@@ -64,8 +64,8 @@ def test_bad_answers_exit_2_naming_the_problem(answers, message) -> None:
 
 def test_unreadable_answers_exit_2() -> None:
     result = run("assess", "--answers", "-", stdin="{not json")
-    assert result.returncode == 2 and "cannot read answers from standard input: not JSON at " \
-        "line 1, column 2" in result.stderr
+    expected = "cannot read answers from standard input: not JSON at line 1, column 2"
+    assert result.returncode == 2 and expected in result.stderr
 
 
 def test_chat_runs_a_whole_check_in_the_terminal(env) -> None:

@@ -46,10 +46,10 @@ def one_line(err: str) -> str:
     (bytes(range(256)), "are not text (not UTF-8)"),
     (b"", "are empty: give a JSON object of {question id: option id}"),
     (b"  \n", "are empty"),
-    (b'{"upstream": 3}', "the answer to upstream must be an option id in quotes (fork, "
-                         "overlaps, no), not a number 3"),
-    (b'["fork"]', "must be a JSON object of {question id: option id}, e.g. "
-                  '{"upstream": "fork"}, not a list'),
+    (b'{"upstream": 3}', ("the answer to upstream must be an option id in quotes (fork, "
+                          "overlaps, no), not a number 3")),
+    (b'["fork"]', ("must be a JSON object of {question id: option id}, e.g. "
+                   '{"upstream": "fork"}, not a list')),
     (b"{oops", "not JSON at line 1, column 2"),
 ])
 def test_a_bad_answers_file_is_explained_in_the_users_terms(
@@ -92,17 +92,18 @@ def test_a_long_check_id_is_cut_when_echoed(isolated: Path,
     assert "no finished check" in line and "(100000 characters)" in line and len(line) < 300
 
 
-@pytest.mark.parametrize(("setting", "value", "args", "expected"), [
-    ("PORT", "abc", ["serve", "--teams"], "the setting PORT is invalid"),
-    ("DATABASE_URL", "mysql://u:secret@h/db", ["history"],
+@pytest.mark.parametrize(("setting", "args", "expected"), [
+    (("PORT", "abc"), ["serve", "--teams"], "the setting PORT is invalid"),
+    (("DATABASE_URL", "mysql://u:secret@h/db"), ["history"],
      "DATABASE_URL must start with sqlite:/// or postgresql://"),
-    ("ENCRYPTION_KEY", "not-a-key", ["rotate-keys"], "ENCRYPTION_KEY must be Fernet keys"),
-    ("LOG_LEVEL", "LOUD", ["serve", "--teams"], "the setting LOG_LEVEL is invalid"),
+    (("ENCRYPTION_KEY", "not-a-key"), ["rotate-keys"], "ENCRYPTION_KEY must be Fernet keys"),
+    (("LOG_LEVEL", "LOUD"), ["serve", "--teams"], "the setting LOG_LEVEL is invalid"),
 ])
+@pytest.mark.usefixtures("isolated")
 def test_a_bad_setting_is_named_with_exit_2(
-        isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        setting: str, value: str, args: list[str], expected: str) -> None:
-    monkeypatch.setenv(setting, value)
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        setting: tuple[str, str], args: list[str], expected: str) -> None:
+    monkeypatch.setenv(*setting)
     assert main(args) == 2
     line = one_line(capsys.readouterr().err)
     assert expected in line and "secret" not in line
@@ -120,8 +121,8 @@ def test_an_unreachable_postgresql_is_named_with_exit_1(
     monkeypatch.setenv("STORE_TIMEOUT_SECONDS", "2")
     assert main(args) == 1
     line = one_line(capsys.readouterr().err)
-    assert f"the database of DATABASE_URL (postgresql://u:***@127.0.0.1:{port}/x) did not " \
-           "answer" in line and "hunter2" not in line
+    named = f"the database of DATABASE_URL (postgresql://u:***@127.0.0.1:{port}/x) did not answer"
+    assert named in line and "hunter2" not in line
 
 
 def test_serve_on_a_port_in_use_names_port_with_exit_1(
