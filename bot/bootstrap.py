@@ -178,4 +178,5 @@ def serve(settings: Settings, *, port: int, teams: bool | None) -> None:
         loop.close()
         raise
     run(loop, app, host, port, max_connections=settings.max_connections,
-        read_timeout=settings.read_timeout_seconds, announce=announce)
+        read_timeout=settings.read_timeout_seconds, announce=announce,
+        grace=settings.shutdown_grace_seconds)

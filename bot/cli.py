@@ -512,7 +512,27 @@ def _serve(args: argparse.Namespace) -> int:
         serve(settings, port=port, teams=True if args.teams else None)
     except OSError as error:
         return fail(_bind_problem(error, settings, port), _bind_exit(error))
+    _leave_stuck_threads()
     return 0
+
+
+def _leave_stuck_threads() -> None:
+    """The shutdown deadline is a hard limit: a worker thread still blocked on a silent
+    endpoint (an SDK's synchronous call) would otherwise hold the exit until its socket gives
+    up, since Python joins worker threads at exit. Exit without waiting for them."""
+    import logging  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    stuck = [thread for thread in threading.enumerate()
+             if thread is not threading.main_thread() and thread.is_alive() and not thread.daemon]
+    if stuck:
+        logging.getLogger(__name__).warning(
+            "shutdown: %d worker threads still blocked at the deadline; exiting without them",
+            len(stuck))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _bind_problem(error: OSError, settings: Settings, port: int) -> str:
