@@ -269,7 +269,7 @@ async def _chat_in_store(defaults: Mapping[str, Default] | None = None,
         advisor = Advisor(Engine.default(), store, policy=policy)
         finished = await chat(advisor, key, Console(), input, defaults)
         if finished == 0:
-            print(await review_hint(advisor, key), end="")
+            print(await review_hint(advisor, key, policy_file), end="")
         return finished
     finally:
         await store.close()

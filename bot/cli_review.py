@@ -127,17 +127,19 @@ def policy_for(option: Path | None, settings: Settings) -> Policy | None:
         raise CommandError(f"{source} {path}: the policy file is not UTF-8 text") from None
 
 
-async def review_hint(advisor: Advisor, key: ConversationKey) -> str:
+async def review_hint(advisor: Advisor, key: ConversationKey,
+                      policy_file: Path | None = None) -> str:
     """After a terminal check: its id, and how to request the review the policy asks for."""
     done = await advisor.current(key)
     if done is None or not done.finished:
         return ""
     check = check_id(done)
     entry = await advisor.store.reviews.check(check)
+    option = f" --policy {policy_file}" if policy_file is not None else ""
     hint = f"Check id: {check} (for `opensource-check record {check}`).\n"
     if entry is not None and needs_review(entry.recommendation, advisor.policy):
         hint += (f"Your company's policy asks for an OSPO review of this outcome: run "
-                 f"`opensource-check review request --check {check} --name NAME`.\n")
+                 f"`opensource-check review request --check {check} --name NAME{option}`.\n")
     return hint
 
 

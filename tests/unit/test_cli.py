@@ -158,5 +158,8 @@ def test_history_purge_keeps_checks_inside_the_retention_period(env) -> None:
     kept = run("history", "purge", "--yes", env=env)
     assert kept.returncode == 0 and "Deleted 0 checks" in kept.stdout
     assert run("history", env=env).stdout.count("\n") == 2
+    preview = run("history", "purge", "--older-than-days", "0", "--dry-run", env=env)
+    assert "Would delete 1 checks" in preview.stdout
+    assert run("history", env=env).stdout.count("\n") == 2  # a preview deletes nothing
     gone = run("history", "purge", "--older-than-days", "0", "--yes", env=env)
     assert "Deleted 1 checks" in gone.stdout

@@ -168,6 +168,7 @@ def test_chat_takes_policy_and_names_it_when_bad(isolated: Path, tmp_path: Path)
                stdin="\n".join(["2", *ANSWERS]) + "\n")
     assert done.returncode == 0, done.stderr
     assert "policy asks for an OSPO review" in done.stdout
+    assert f"--name NAME --policy {good}`" in done.stdout  # the request needs it too
     csv_row = next(csv.DictReader(io.StringIO(run("history", env=env).stdout)))
     [json_row] = json.loads(run("history", "--format", "json", env=env).stdout)
     assert csv_row["completed_at"] == json_row["completed_at"]  # one form: ...Z
