@@ -356,7 +356,7 @@ def _forget(args: argparse.Namespace) -> int:
 ANSWERS_SHAPE = 'a JSON object of {question id: option id}, e.g. {"upstream": "fork"}'
 
 
-def read_answers(source: str, engine: Engine) -> dict[str, str]:
+def read_answers(source: str) -> dict[str, object]:
     """The answers in `source` (a file, or - for standard input); CommandError saying what is
     wrong in the user's terms. UTF-8, with or without a byte order mark."""
     where = "standard input" if source == "-" else shown(source)
@@ -383,13 +383,7 @@ def read_answers(source: str, engine: Engine) -> dict[str, str]:
     if not isinstance(answers, dict):
         raise CommandError(f"the answers in {where} must be {ANSWERS_SHAPE}, not "
                            f"{_json_kind(answers)}")
-    for question, option in answers.items():
-        if not isinstance(option, str):
-            choices = ", ".join(engine.options.get(question, [])) or "see `schema answers`"
-            raise CommandError(f"the answer to {shown(question)} must be an option id in "
-                               f"quotes ({choices}), not {_json_kind(option)} "
-                               f"{cut_long(json.dumps(option))}")
-    return answers
+    return answers  # each answer is checked against its question by the engine
 
 
 def _json_kind(value: object) -> str:
@@ -404,7 +398,7 @@ def _assess(args: argparse.Namespace) -> int:
     from bot.policy import apply_policy, needs_review  # noqa: PLC0415
 
     policy = policy_for(args.policy, Settings())
-    answers: Any = read_answers(args.answers, engine)  # merge may add multi-answer lists
+    answers: Any = read_answers(args.answers)  # merge may add multi-answer lists
     report = None
     if args.evidence is not None:
         from bot.scan.evidence import EvidenceError, load_report, merge  # noqa: PLC0415
@@ -607,10 +601,15 @@ JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 
 
 def answers_schema(engine: Engine) -> dict[str, Any]:
-    """The JSON Schema of an answers file: each question's option ids, nothing else."""
+    """The JSON Schema of an answers file: each question's option ids (a list of them, or one,
+    for a question that takes several), nothing else."""
+    properties: dict[str, Any] = {}
+    for question in engine.flow.questions:
+        one = {"enum": [option.id for option in question.options]}
+        properties[question.id] = one if not question.multiple else {"anyOf": [
+            one, {"type": "array", "items": one, "minItems": 1, "uniqueItems": True}]}
     return {"$schema": JSON_SCHEMA, "title": "opensource-check answers", "type": "object",
-            "additionalProperties": False,
-            "properties": {q: {"enum": opts} for q, opts in engine.options.items()}}
+            "additionalProperties": False, "properties": properties}
 
 
 def recommendation_schema() -> dict[str, Any]:

@@ -16,7 +16,8 @@ import pytest
 from bot.core.outcomes import Recommendation
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+GOOD = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+        "differentiator": "no", "obligations": ["none"], "entities": "one", "ownership": "yes"}
 # Typed answers of one whole check in the terminal, after "2" (overlaps) to the first question.
 # Flow v2: upstream health first (1, active), and obligations (8, none) before ownership.
 ANSWERS = ["1", "3", "3", "4", "3", "3", "3", "1", "3", "8", "1", "1", "3"]
@@ -51,7 +52,8 @@ def test_assess_reads_standard_input_in_every_format(fmt: str) -> None:
 
 
 @pytest.mark.parametrize(("answers", "message"), [
-    ({"upstream": "fork", "confidential": "none"}, "missing answer for question 'ownership'"),
+    ({k: v for k, v in GOOD.items() if k != "ownership"},
+     "missing answer for question 'ownership'"),
     ({**GOOD, "colour": "red"}, "unknown question 'colour'"),
     ({**GOOD, "ownership": "perhaps"}, "unknown option 'perhaps' for question 'ownership'"),
     (["fork"], "must be a JSON object"),

@@ -46,8 +46,7 @@ def one_line(err: str) -> str:
     (bytes(range(256)), "are not text (not UTF-8)"),
     (b"", "are empty: give a JSON object of {question id: option id}"),
     (b"  \n", "are empty"),
-    (b'{"upstream": 3}', ("the answer to upstream must be an option id in quotes (fork, "
-                          "overlaps, no), not a number 3")),
+    (b'{"upstream": 3}', "question 'upstream' takes one option id (one of: fork, overlaps, no)"),
     (b'["fork"]', ("must be a JSON object of {question id: option id}, e.g. "
                    '{"upstream": "fork"}, not a list')),
     (b"{oops", "not JSON at line 1, column 2"),
@@ -227,6 +226,7 @@ def test_schema_answers_and_recommendation_are_plain_json_schemas(
     for schema in (answers, recommendation):
         jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(answers).validate(GOOD)
+    jsonschema.Draft202012Validator(answers).validate({**GOOD, "obligations": ["none"]})
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(answers).validate({"upstream": "sideways"})
     answers_file = isolated / "a.json"
