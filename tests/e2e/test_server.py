@@ -64,10 +64,13 @@ async def test_healthz_is_503_when_the_store_does_not_answer(engine) -> None:
 async def test_metrics_count_turns_checks_and_outcomes(base_url, advisor) -> None:
     key = ConversationKey("terminal", "W", "C", "metrics-user")
     await advisor.start(key)
-    for text in ["fork", "none", "yes"]:
+    for text in ["fork", "active", "none", "no", "none", "yes", "one"]:  # flow v2: the fork path
         await advisor.handle(key, Inbound.typed(text))
-    async with aiohttp.ClientSession() as http, http.get(f"{base_url}/metrics") as response:
-        body = await response.text()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base_url}/healthz"):  # a request to measure, whatever ran before
+            pass
+        async with http.get(f"{base_url}/metrics") as response:
+            body = await response.text()
     assert response.status == 200
     assert 'osc_turns_total{platform="terminal"}' in body
     assert 'osc_checks_completed_total{platform="terminal"}' in body
