@@ -75,33 +75,50 @@ async def _to_teams(settings: Settings, policy: Policy, store: Store, review: Re
                     flow: FlowDefinition) -> str:
     from bot.platforms.teams import credentials_of  # noqa: PLC0415
     from bot.platforms.teams.connector import load  # noqa: PLC0415
-    from bot.platforms.teams.review import CARDS, channel_reference, post_card  # noqa: PLC0415
+    from bot.platforms.teams.review import post_card  # noqa: PLC0415
 
     channel = policy.teams.channel
-    if (await store.get_records(CARDS, review.id)).get("card") is not None:
-        return f"Teams: the card is already in channel {channel}."
-    credentials = credentials_of(settings)
-    if credentials.app_id is None or (credentials.password is None
-                                      and credentials.app_type != "UserAssignedMSI"):
-        return f"Teams: not posted to channel {channel}: {TEAMS_SETUP}."
-    tenant = _tenant(settings)
+    tenant, not_ready = await _teams_tenant(settings, policy, store, review)
     if tenant is None:
-        return (f"Teams: not posted to channel {channel}: set MICROSOFT_APP_TENANT_ID (or one "
-                "tenant in ALLOWED_TENANTS), the tenant whose channel it is.")
-    if await channel_reference(store, policy, tenant) is None:
-        return (f"Teams: not posted to channel {channel}: the bot has not seen it yet in tenant "
-                f"{tenant}. Add the app to that channel's team while `serve` runs on this "
-                "DATABASE_URL, then request again.")
-    connector = load(settings.teams_sdk, credentials)
+        return f"Teams: {not_ready}"
+    connector = load(settings.teams_sdk, credentials_of(settings))
     try:
-        posted = await post_card(store, connector, flow, policy, review,
-                                 tenant=tenant)
+        async with asyncio.timeout(POST_TIMEOUT_SECONDS):
+            posted = await post_card(store, connector, flow, policy, review, tenant=tenant)
+    except Exception as error:  # noqa: BLE001  (the token's provider, say: the request stands)
+        return (f"Teams: not posted to channel {channel}: {type(error).__name__} "
+                f"({str(error)[:200]}). Check MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and "
+                "MICROSOFT_APP_TENANT_ID.")
     finally:
         await connector.close()
     if not posted:
         return (f"Teams: not posted to channel {channel}: Teams refused or did not answer "
                 "(see the log line above).")
     return f"Teams: posted the review card to channel {channel}."
+
+
+async def _teams_tenant(settings: Settings, policy: Policy, store: Store,
+                        review: Review) -> tuple[str | None, str]:
+    """The tenant to post in, or None and why the card cannot be posted from here."""
+    from bot.platforms.teams import credentials_of  # noqa: PLC0415
+    from bot.platforms.teams.review import CARDS, channel_reference  # noqa: PLC0415
+
+    channel = policy.teams.channel
+    if (await store.get_records(CARDS, review.id)).get("card") is not None:
+        return None, f"the card is already in channel {channel}."
+    credentials = credentials_of(settings)
+    if credentials.app_id is None or (credentials.password is None
+                                      and credentials.app_type != "UserAssignedMSI"):
+        return None, f"not posted to channel {channel}: {TEAMS_SETUP}."
+    tenant = _tenant(settings)
+    if tenant is None:
+        return None, (f"not posted to channel {channel}: set MICROSOFT_APP_TENANT_ID (or one "
+                      "tenant in ALLOWED_TENANTS), the tenant whose channel it is.")
+    if await channel_reference(store, policy, tenant) is None:
+        return None, (f"not posted to channel {channel}: the bot has not seen it yet in tenant "
+                      f"{tenant}. Add the app to that channel's team while `serve` runs on "
+                      "this DATABASE_URL, then request again.")
+    return tenant, ""
 
 
 def _tenant(settings: Settings) -> str | None:

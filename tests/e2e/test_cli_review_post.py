@@ -123,3 +123,10 @@ async def test_teams_without_credentials_says_what_to_set(tmp_path: Path,
     expected = f"Teams: not posted to channel {TEAMS_CHANNEL}: set MICROSOFT_APP_ID and MICROSOFT"
     assert expected in said
     assert "The request is recorded" in said
+    env = {**env, "MICROSOFT_APP_ID": "12345678-1234-1234-1234-123456789abc",
+           "MICROSOFT_APP_PASSWORD": "secret"}
+    code, said = await request(env, check)
+    assert code == 0 and "set MICROSOFT_APP_TENANT_ID (or one tenant in ALLOWED_TENANTS)" in said
+    code, said = await request({**env, "ALLOWED_TENANTS": "tenant-1"}, check)
+    assert code == 0, said
+    assert "the bot has not seen it yet in tenant tenant-1" in said  # no channel reference yet
