@@ -6,15 +6,21 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.platforms.slack_review import CARDS
+from bot.platforms.teams.channels import CHANNEL
+from bot.platforms.teams.connector import Credentials
+from bot.platforms.teams.review import CARDS as TEAMS_CARDS
 from bot.settings import Settings
 from bot.store.factory import create_store
+from tests.e2e.fake_connector import FakeConnector
 from tests.e2e.fake_slack import FakeSlack
 from tests.unit.test_cli import ANSWERS, run
 
@@ -130,3 +136,53 @@ async def test_teams_without_credentials_says_what_to_set(tmp_path: Path,
     code, said = await request({**env, "ALLOWED_TENANTS": "tenant-1"}, check)
     assert code == 0, said
     assert "the bot has not seen it yet in tenant tenant-1" in said  # no channel reference yet
+
+
+async def test_teams_posts_the_card_as_a_proactive_message(
+        tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The card goes to the channel reference the server kept, through the bot's real Agents
+    SDK connector, to the local fake Bot Connector over HTTP. The connector runs without a
+    token (as in local anonymous mode): there is no identity provider to fake here."""
+    import bot.platforms.teams.connector as connector_module  # noqa: PLC0415
+
+    fake = FakeConnector()
+    service_url = await fake.start()
+    policy = tmp_path / "teams.yaml"
+    policy.write_text(f"teams: {{channel: '{TEAMS_CHANNEL}'}}\nreview: {{paths: {EVERY_PATH}}}\n")
+    env = {**env, "POLICY_FILE": str(policy)}
+    try:
+        check = await finished_check(env)
+        store = create_store(Settings(_env_file=None, database_url=env["DATABASE_URL"]))
+        reference = {"bot": {"id": "28:bot", "name": "opensource-check"}, "user": {"id": "U1"},
+                     "conversation": {"id": TEAMS_CHANNEL, "conversationType": "channel"},
+                     "channelId": "msteams", "serviceUrl": service_url}
+        try:  # what the server keeps when the app is added to the channel's team
+            await store.put_record(CHANNEL, "tenant-1", TEAMS_CHANNEL, json.dumps(
+                {"name": "OSPO \u203a Reviews", "team": "19:team", "reference": reference}))
+        finally:
+            await store.close()
+        real_load = connector_module.load
+        monkeypatch.setattr(connector_module, "load", lambda sdk, _: real_load(
+            sdk, Credentials(app_id=None, password=None, tenant_id=None,
+                             app_type="MultiTenant")))
+        monkeypatch.chdir(tmp_path)
+        for name, value in {**env, "MICROSOFT_APP_ID": "12345678-1234-1234-1234-123456789abc",
+                            "MICROSOFT_APP_PASSWORD": "secret",
+                            "MICROSOFT_APP_TENANT_ID": "tenant-1"}.items():
+            monkeypatch.setenv(name, value)
+        code = await asyncio.to_thread(main, ["review", "request", "--check", check, "--name",
+                                              "payments-lib"])
+        said = capsys.readouterr().out
+    finally:
+        await fake.close()
+    assert code == 0, said
+    assert f"Teams: posted the review card to channel {TEAMS_CHANNEL}." in said
+    [card] = fake.in_conversation(TEAMS_CHANNEL)
+    assert card.card is not None and "payments-lib" in json.dumps(card.card)
+    store = create_store(Settings(_env_file=None, database_url=env["DATABASE_URL"]))
+    try:  # kept, so the server updates this card when a reviewer decides
+        [kept] = (await store.get_records(TEAMS_CARDS, said.split()[1])).values()
+    finally:
+        await store.close()
+    assert json.loads(kept)["id"] == card.id
