@@ -7,6 +7,7 @@ settings are present, so a Slack-only deployment never imports botbuilder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from aiohttp import web
 
 from bot.advisor import Advisor
 from bot.core.engine import Engine
-from bot.errors import ConfigurationError
+from bot.errors import ConfigurationError, StoreUnavailableError
 from bot.policy import Policy, PolicyError, load_policy
 from bot.review import ReviewDesk
 from bot.server import REVIEWS, create_app, run, run_daily
@@ -28,12 +29,50 @@ log = logging.getLogger(__name__)
 
 
 async def open_store(settings: Settings) -> Store:
-    """The store the settings name, with its tables ready."""
-    from bot.store.factory import create_store  # noqa: PLC0415  (drivers load on demand)
+    """The store the settings name, with its tables ready.
 
-    store: Store = create_store(settings)
-    await store.setup()
+    ConfigurationError when DATABASE_URL is not a URL the store takes; StoreUnavailableError,
+    naming the setting and the server (never the password), when the database cannot be
+    reached or created.
+    """
+    from bot.store.factory import create_store, is_outage  # noqa: PLC0415  (drivers on demand)
+
+    try:
+        store: Store = create_store(settings)
+    except ValueError as error:  # the scheme: the message names DATABASE_URL
+        raise ConfigurationError(str(error)) from None
+    except OSError as error:  # SQLite's folder cannot be created
+        raise StoreUnavailableError(f"cannot create the database of DATABASE_URL "
+                                    f"({_where(settings.database_url)}): "
+                                    f"{error.strerror or error}") from None
+    try:
+        await store.setup()
+    except Exception as error:
+        with contextlib.suppress(Exception):
+            await store.close()
+        if isinstance(error, StoreUnavailableError | OSError | TimeoutError) or is_outage(error):
+            raise StoreUnavailableError(
+                f"the database of DATABASE_URL ({_where(settings.database_url)}) did not "
+                f"answer: {_reason(error)}") from error
+        raise
     return store
+
+
+def _where(url: str) -> str:
+    """The database URL without its password, as a message may show it."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001  (an unparsable URL: show its scheme only)
+        return url.split(":", 1)[0] + ":..."
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of the driver's own words (SQLAlchemy wraps them with a long preamble)."""
+    cause = getattr(error, "orig", None) or error.__cause__ or error
+    text = str(cause).strip().splitlines()
+    return text[0] if text and text[0] else type(cause).__name__
 
 
 def check_platforms(settings: Settings, *, slack: bool | None,
@@ -139,4 +178,5 @@ def serve(settings: Settings, *, port: int, teams: bool | None) -> None:
         loop.close()
         raise
     run(loop, app, host, port, max_connections=settings.max_connections,
-        read_timeout=settings.read_timeout_seconds, announce=announce)
+        read_timeout=settings.read_timeout_seconds, announce=announce,
+        grace=settings.shutdown_grace_seconds)

@@ -26,7 +26,9 @@ TURN_LIMIT: web.AppKey[int] = web.AppKey("turn_limit", int)
 METRICS_URL: web.AppKey[str] = web.AppKey("metrics_url", str)
 BIND_HOST: web.AppKey[str] = web.AppKey("bind_host", str)
 DAILY: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("daily", list)
+DEADLINE: web.AppKey[list[float]] = web.AppKey("shutdown_deadline", list)  # loop time, on stop
 SHUTDOWN_GRACE_SECONDS = 25
+CLEANUP_SHARE = 0.2  # of the grace kept for requests in flight and closing the store
 DAY_SECONDS = 24 * 3600
 HEALTH_TIMEOUT_SECONDS = 1.5  # /healthz answers within 2 s whatever the store does
 DEFAULT_TURN_LIMIT = 200
@@ -90,10 +92,21 @@ async def _stop_daily(app: web.Application) -> None:
 
 
 async def _finish_background(app: web.Application) -> None:
+    """Let turns still running after their ack finish, until the shutdown deadline leaves only
+    the time closing needs; then cancel the rest, so the deadline holds whatever they wait on."""
+    loop = asyncio.get_running_loop()
+    deadline = (app.get(DEADLINE) or [loop.time() + SHUTDOWN_GRACE_SECONDS])[0]
+    grace = max(0.0, deadline - loop.time())
     tasks: set[asyncio.Task[None]] = app[BACKGROUND]
     pending = list(tasks)
-    if pending:
-        await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
+    if not pending:
+        return
+    _, stuck = await asyncio.wait(pending, timeout=grace * (1 - CLEANUP_SHARE))
+    if stuck:
+        log.warning("shutdown: %d turns still running at the deadline were cancelled", len(stuck))
+        for task in stuck:
+            task.cancel()
+        await asyncio.wait(stuck, timeout=1)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -154,8 +167,10 @@ async def _metrics_server(app: web.Application, *, port: int) -> AsyncIterator[N
 
 
 def run(loop: asyncio.AbstractEventLoop, app: web.Application, host: str, port: int, *,
-        max_connections: int, read_timeout: float, announce: Callable[[str], None]) -> None:
-    """Serve until SIGTERM or SIGINT, then finish the requests and turns in flight.
+        max_connections: int, read_timeout: float, announce: Callable[[str], None],
+        grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+    """Serve until SIGTERM or SIGINT, then finish the requests and turns in flight within
+    `grace` seconds, a hard limit: what still runs then is cancelled.
 
     Like aiohttp's run_app, but every connection goes through the ConnectionGuard (requests
     must arrive within `read_timeout`), and a closed connection cancels its handler.
@@ -163,18 +178,23 @@ def run(loop: asyncio.AbstractEventLoop, app: web.Application, host: str, port: 
     """
     try:
         loop.run_until_complete(_serve(app, host, port, max_connections=max_connections,
-                                       read_timeout=read_timeout, announce=announce))
+                                       read_timeout=read_timeout, announce=announce,
+                                       grace=grace))
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
 
 async def _serve(app: web.Application, host: str, port: int, *, max_connections: int,
-                 read_timeout: float, announce: Callable[[str], None]) -> None:
+                 read_timeout: float, announce: Callable[[str], None], grace: float) -> None:
     loop = asyncio.get_running_loop()
     quiet_loop_errors(loop)
     app[BIND_HOST] = host
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=30,
+    app[DEADLINE] = []
+    # aiohttp runs on_shutdown (the turns after their ack) first, then waits for requests in
+    # flight: they get the share of the grace the turns leave, and the whole is capped below.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                           shutdown_timeout=grace * CLEANUP_SHARE,
                            keepalive_timeout=KEEPALIVE_SECONDS, handler_cancellation=True)
     await runner.setup()
     stop = asyncio.Event()
@@ -186,4 +206,9 @@ async def _serve(app: web.Application, host: str, port: int, *, max_connections:
         announce(f"http://{host}:{site.port}")
         await stop.wait()
     finally:
-        await runner.cleanup()
+        app[DEADLINE].append(loop.time() + grace)
+        try:
+            async with asyncio.timeout_at(app[DEADLINE][0] + 1):
+                await runner.cleanup()
+        except TimeoutError:
+            log.warning("shutdown: not finished within %s s; exiting anyway", grace)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         500, gt=0, description="Open connections beyond this are closed at once.")
     max_turns_in_flight: int = Field(
         200, gt=0, description="Turns running at once; beyond it users are told to retry.")
+    shutdown_grace_seconds: float = Field(
+        25, gt=0, le=600, description="On SIGTERM, at most this long to finish requests and turns "
+                                      "in flight; what still runs then is cancelled.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level.")
     log_format: Literal["json", "console"] = Field("console", description="Log format.")

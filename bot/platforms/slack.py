@@ -20,6 +20,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -156,6 +157,17 @@ def _oauth(advisor: Advisor, settings: Settings,
     return oauth
 
 
+class _Without(logging.Filter):
+    """Drops one exact log message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
 class Spawn(Protocol):
     """server.spawn bound to the app: run work after the ack; False when too busy."""
 
@@ -169,9 +181,16 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
     """The bolt app with every listener registered (the OSPO review's when a policy is set)."""
     secret = settings.slack_signing_secret
     client = web_client(settings, session)
-    bolt = AsyncApp(client=client, process_before_response=True,
-                    signing_secret=secret.get_secret_value() if secret else "",
-                    oauth_settings=_oauth(advisor, settings, client), logger=log)
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that the client
+    # (built with that very token) wins: an alarming line for nothing, so it is dropped.
+    quiet = _Without(warning_client_prioritized_and_token_skipped())
+    log.addFilter(quiet)
+    try:
+        bolt = AsyncApp(client=client, process_before_response=True,
+                        signing_secret=secret.get_secret_value() if secret else "",
+                        oauth_settings=_oauth(advisor, settings, client), logger=log)
+    finally:
+        log.removeFilter(quiet)
     allowed = settings.workspace_allow_list
     if allowed:
         bolt.middleware(_only_allowed_workspaces(allowed))

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.advisor import Context, Turn
+from bot.core.flow import FlowDefinition
 from bot.core.replies import Result
 from bot.core.reviews import Review, ReviewRefusedError, ReviewState
 from bot.platforms import slack_review_blocks as blocks
@@ -26,7 +27,7 @@ from bot.policy import Policy, needs_review
 from bot.records import decision_record
 from bot.review import Person, ReviewDesk
 from bot.server import run_daily, spawn
-from bot.store.base import check_id
+from bot.store.base import Store, check_id
 
 log = logging.getLogger(__name__)
 
@@ -166,23 +167,11 @@ class SlackReviews:
 
     async def _post_card(self, client: AsyncWebClient, review: Review,
                          channel: str) -> str | None:
-        message = await self._card(review)
-        try:
-            posted = await client.chat_postMessage(channel=channel, **message.as_kwargs())
-        except SlackApiError as error:
-            log.warning("review card not posted", extra={"kind": _error_of(error)})
-            return (f"Your review is recorded, but I could not post it in <#{channel}> "
-                    f"({_error_of(error)}): ask the OSPO to `/invite` me there. "
-                    "The reviewers also see it in their App Home.")
-        await self.store.put_record(CARDS, review.id, "card",
-                                    f"{posted['channel']}|{posted['ts']}")
-        return None
+        return await post_card(client, self.store, self.dialogue.advisor.engine.flow, review,
+                               channel)
 
     async def _card(self, review: Review) -> Message:
-        entry = await self.store.reviews.check(review.check_id)
-        if entry is None:  # the check was purged or erased; the review remains
-            return blocks.note(f"OSPO review of {review.name}: {review.state.value}")
-        return blocks.card(review, entry, self.dialogue.advisor.engine.flow)
+        return await review_card(self.store, self.dialogue.advisor.engine.flow, review)
 
     async def _update_card(self, client: AsyncWebClient, review: Review) -> None:
         where = (await self.store.get_records(CARDS, review.id)).get("card")
@@ -327,6 +316,30 @@ class SlackReviews:
         else:
             await client.chat_postEphemeral(channel=channel, user=who.user,
                                             **message.as_kwargs())
+
+
+async def review_card(store: Store, flow: FlowDefinition, review: Review) -> Message:
+    """The review's card as the review channel shows it."""
+    entry = await store.reviews.check(review.check_id)
+    if entry is None:  # the check was purged or erased; the review remains
+        return blocks.note(f"OSPO review of {review.name}: {review.state.value}")
+    return blocks.card(review, entry, flow)
+
+
+async def post_card(client: AsyncWebClient, store: Store, flow: FlowDefinition, review: Review,
+                    channel: str) -> str | None:
+    """Post the review's card to the review channel and remember where, so a decision updates
+    it; None, or what to tell the requester when Slack refused (also `review request`'s)."""
+    message = await review_card(store, flow, review)
+    try:
+        posted = await client.chat_postMessage(channel=channel, **message.as_kwargs())
+    except SlackApiError as error:
+        log.warning("review card not posted", extra={"kind": _error_of(error)})
+        return (f"Your review is recorded, but I could not post it in <#{channel}> "
+                f"({_error_of(error)}): ask the OSPO to `/invite` me there. "
+                "The reviewers also see it in their App Home.")
+    await store.put_record(CARDS, review.id, "card", f"{posted['channel']}|{posted['ts']}")
+    return None
 
 
 def remind_daily(app: web.Application, bolt: AsyncApp, desk: ReviewDesk,

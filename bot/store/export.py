@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from bot.core.reviews import Review
 from bot.store.base import HistoryEntry, Store
@@ -65,6 +66,12 @@ def to_csv(entries: Sequence[HistoryEntry], questions: Sequence[str] = (),
     return out.getvalue()
 
 
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, the form the JSON export uses, so CSV and JSON agree."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -78,7 +85,7 @@ def neutralise(cell: object) -> object:
 
 def _facts(entry: HistoryEntry) -> list[object]:
     rec = entry.recommendation
-    return [entry.completed_at.isoformat(), entry.platform, entry.workspace, entry.channel,
+    return [timestamp(entry.completed_at), entry.platform, entry.workspace, entry.channel,
             entry.user_id, entry.user_name or "", entry.flow, entry.flow_version, rec.path.value,
             rec.governance.value, rec.target_governance.value if rec.target_governance else "",
             ";".join(flag.value for flag in rec.flags), rec.review_in_months, entry.check_id or ""]
@@ -87,7 +94,7 @@ def _facts(entry: HistoryEntry) -> list[object]:
 def _review_facts(review: Review | None) -> list[object]:
     if review is None:
         return ["", "", "", "", "", ""]
-    decided = review.decided_at.isoformat() if review.decided_at else ""
+    decided = timestamp(review.decided_at) if review.decided_at else ""
     return [review.id, review.state.value, review.name,
             review.decided_by_name or review.decided_by or "", decided, review.comment]
 

@@ -16,7 +16,8 @@ import pytest
 from bot.core.outcomes import Recommendation
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD = {"upstream": "fork", "confidential": "none", "ownership": "yes"}
+GOOD = {"upstream": "fork", "upstream_health": "active", "confidential": "none",
+        "differentiator": "no", "obligations": ["none"], "entities": "one", "ownership": "yes"}
 # Typed answers of one whole check in the terminal, after "2" (overlaps) to the first question.
 # Flow v2: upstream health first (1, active), and obligations (8, none) before ownership.
 ANSWERS = ["1", "3", "3", "4", "3", "3", "3", "1", "3", "8", "1", "1", "3"]
@@ -51,7 +52,8 @@ def test_assess_reads_standard_input_in_every_format(fmt: str) -> None:
 
 
 @pytest.mark.parametrize(("answers", "message"), [
-    ({"upstream": "fork", "confidential": "none"}, "missing answer for question 'ownership'"),
+    ({k: v for k, v in GOOD.items() if k != "ownership"},
+     "missing answer for question 'ownership'"),
     ({**GOOD, "colour": "red"}, "unknown question 'colour'"),
     ({**GOOD, "ownership": "perhaps"}, "unknown option 'perhaps' for question 'ownership'"),
     (["fork"], "must be a JSON object"),
@@ -64,7 +66,8 @@ def test_bad_answers_exit_2_naming_the_problem(answers, message) -> None:
 
 def test_unreadable_answers_exit_2() -> None:
     result = run("assess", "--answers", "-", stdin="{not json")
-    assert result.returncode == 2 and "cannot read answers" in result.stderr
+    expected = "cannot read answers from standard input: not JSON at line 1, column 2"
+    assert result.returncode == 2 and expected in result.stderr
 
 
 def test_chat_runs_a_whole_check_in_the_terminal(env) -> None:
@@ -131,9 +134,9 @@ def test_the_readme_flow_diagram_is_current() -> None:
 
 
 def test_schema_lists_every_question_and_the_recommendation() -> None:
-    schema = json.loads(run("schema").stdout)
-    assert schema["answers"]["properties"]["upstream"] == {"enum": ["fork", "overlaps", "no"]}
-    assert "what_would_change" in schema["recommendation"]["properties"]
+    answers = json.loads(run("schema", "answers").stdout)
+    assert answers["properties"]["upstream"] == {"enum": ["fork", "overlaps", "no"]}
+    assert "what_would_change" in json.loads(run("schema", "recommendation").stdout)["properties"]
 
 
 def test_generate_key_prints_a_usable_encryption_key() -> None:
@@ -154,8 +157,11 @@ def test_forget_erases_one_users_checks_and_nobody_elses(env) -> None:
 
 def test_history_purge_keeps_checks_inside_the_retention_period(env) -> None:
     run("chat", stdin="\n".join(["2", *ANSWERS]) + "\n", env=env)
-    kept = run("history", "purge", env=env)
+    kept = run("history", "purge", "--yes", env=env)
     assert kept.returncode == 0 and "Deleted 0 checks" in kept.stdout
     assert run("history", env=env).stdout.count("\n") == 2
-    gone = run("history", "purge", "--older-than-days", "-1", env=env)
+    preview = run("history", "purge", "--older-than-days", "0", "--dry-run", env=env)
+    assert "Would delete 1 checks" in preview.stdout
+    assert run("history", env=env).stdout.count("\n") == 2  # a preview deletes nothing
+    gone = run("history", "purge", "--older-than-days", "0", "--yes", env=env)
     assert "Deleted 1 checks" in gone.stdout

@@ -53,12 +53,18 @@ def test_policy_check_accepts_a_good_file_and_names_the_key_of_a_bad_one(tmp_pat
     assert str(bad) in refused.stderr and "review.chase_after: unknown key" in refused.stderr
 
 
-def test_serve_refuses_to_start_with_a_bad_policy_file(tmp_path: Path, env):
+@pytest.mark.parametrize("given", ["option", "setting"])
+def test_serve_refuses_to_start_with_a_bad_policy_file(tmp_path: Path, env, given: str):
     bad = tmp_path / "bad.yaml"
     bad.write_text("slack: {reviewers: U1}\n")
-    started = run("serve", "--teams", "--port", "0", "--policy", str(bad), env=env)
-    assert started.returncode == 2
-    assert f"POLICY_FILE {bad}" in started.stderr and "slack.reviewers" in started.stderr
+    if given == "option":
+        started = run("serve", "--teams", "--port", "0", "--policy", str(bad), env=env)
+    else:
+        started = run("serve", "--teams", "--port", "0", env={**env, "POLICY_FILE": str(bad)})
+    assert started.returncode == 2 and "Traceback" not in started.stderr
+    named = "--policy" if given == "option" else "POLICY_FILE"
+    assert f"{named} {bad}: invalid policy" in started.stderr
+    assert "slack.reviewers" in started.stderr
 
 
 def test_a_terminal_check_can_be_reviewed_listed_recorded_and_exported(tmp_path: Path, env):

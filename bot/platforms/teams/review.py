@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.advisor import Advisor, Context, Turn
+from bot.core.flow import FlowDefinition
 from bot.core.replies import Result
 from bot.core.reviews import DECISIONS, Review, ReviewRefusedError, ReviewState
 from bot.platforms import teams_review_cards as cards
@@ -25,7 +26,7 @@ from bot.platforms.teams.connector import CALL_TIMEOUT_SECONDS, Connector, Conne
 from bot.policy import Policy, needs_review
 from bot.records import decision_record
 from bot.review import ONLY_REVIEWERS, Person, ReviewDesk
-from bot.store.base import ConversationKey, check_id
+from bot.store.base import ConversationKey, Store, check_id
 
 log = logging.getLogger(__name__)
 
@@ -200,24 +201,14 @@ class TeamsReviews:
     # --- proactive messages -----------------------------------------------------------------
 
     async def _card(self, review: Review) -> dict[str, Any]:
-        entry = await self.store.reviews.check(review.check_id)
-        if entry is None:  # the check was purged or erased; the review remains
-            return cards.gone(review)
-        return cards.card(review, entry, self.advisor.engine.flow)
+        return await review_card(self.store, self.advisor.engine.flow, review)
 
     async def _channel_reference(self, tenant: str) -> dict[str, Any] | None:
-        found = (await self.store.get_records(CHANNEL, tenant)).get(self.policy.teams.channel
-                                                                     or "")
-        return None if found is None else mapping(json.loads(found)["reference"])
+        return await channel_reference(self.store, self.policy, tenant)
 
     async def _post_card(self, review: Review) -> bool:
-        reference = await self._channel_reference(review.workspace)
-        sent = None if reference is None else await self._send(reference, await self._card(review))
-        if reference is None or sent is None:
-            return False
-        await self.store.put_record(CARDS, review.id, "card",
-                                    json.dumps({"reference": reference, "id": sent}))
-        return True
+        return await post_card(self.store, self.connector, self.advisor.engine.flow,
+                               self.policy, review, tenant=review.workspace)
 
     async def _update_card(self, review: Review) -> None:
         found = (await self.store.get_records(CARDS, review.id)).get("card")
@@ -232,11 +223,7 @@ class TeamsReviews:
 
     async def _send(self, reference: dict[str, Any], card: dict[str, Any] | None = None,
                     text: str = "") -> str | None:
-        message = _message(reference, card_attachment(card) if card else {"text": text})
-        sent = await self._call(self.connector.send(
-            str(reference.get("serviceUrl")), str(mapping(reference.get("conversation")).get("id")),
-            message))
-        return None if sent is None else str(sent)
+        return await _send(self.connector, reference, card, text)
 
     async def _privately(self, replies: Sender, text: str) -> None:
         """To the clicking user only: Teams has no ephemeral messages, so a refusal clicked in a
@@ -250,8 +237,51 @@ class TeamsReviews:
             await self._send(chat.reference(), text=text)
 
     async def _call(self, call: Awaitable[Any]) -> Any:
-        try:
-            return await asyncio.wait_for(call, CALL_TIMEOUT_SECONDS * 2)
-        except ConnectorError as error:
-            log.warning("a proactive review message failed", extra={"status": error.status})
-            return None
+        return await _call(call)
+
+
+async def review_card(store: Store, flow: FlowDefinition, review: Review) -> dict[str, Any]:
+    """The review's card as the review channel shows it."""
+    entry = await store.reviews.check(review.check_id)
+    if entry is None:  # the check was purged or erased; the review remains
+        return cards.gone(review)
+    return cards.card(review, entry, flow)
+
+
+async def channel_reference(store: Store, policy: Policy, tenant: str) -> dict[str, Any] | None:
+    """The conversation reference of the policy's review channel in `tenant`, once the bot
+    has seen it (installed in its team); None before."""
+    found = (await store.get_records(CHANNEL, tenant)).get(policy.teams.channel or "")
+    return None if found is None else mapping(json.loads(found)["reference"])
+
+
+async def post_card(store: Store, connector: Connector, flow: FlowDefinition, policy: Policy,
+                    review: Review, *, tenant: str) -> bool:
+    """Post the review's card to the policy's channel in `tenant` as a proactive message and
+    remember where, so a decision updates it; whether it was posted (also `review request`'s)."""
+    reference = await channel_reference(store, policy, tenant)
+    if reference is None:
+        return False
+    sent = await _send(connector, reference, await review_card(store, flow, review))
+    if sent is None:
+        return False
+    await store.put_record(CARDS, review.id, "card",
+                           json.dumps({"reference": reference, "id": sent}))
+    return True
+
+
+async def _send(connector: Connector, reference: dict[str, Any],
+                card: dict[str, Any] | None = None, text: str = "") -> str | None:
+    message = _message(reference, card_attachment(card) if card else {"text": text})
+    sent = await _call(connector.send(
+        str(reference.get("serviceUrl")), str(mapping(reference.get("conversation")).get("id")),
+        message))
+    return None if sent is None else str(sent)
+
+
+async def _call(call: Awaitable[Any]) -> Any:
+    try:
+        return await asyncio.wait_for(call, CALL_TIMEOUT_SECONDS * 2)
+    except ConnectorError as error:
+        log.warning("a proactive review message failed", extra={"status": error.status})
+        return None
