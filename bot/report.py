@@ -91,11 +91,8 @@ def outcome(what: WhatIf) -> str:
 
 
 def _if(what: WhatIf) -> str:
-    return f"If {what.said}: {outcome(what)}"
-
-
-def _route(what: WhatIf) -> str:
-    return f"To reach {PATH_TITLES[what.path]}: {what.said} ({outcome(what)})"
+    """A what-if in the user's words: the changed answers, then where they lead."""
+    return f"{what.said} \u2192 {outcome(what)}"
 
 
 def answer_labels(flow: FlowDefinition, question_id: str, answer: object) -> tuple[str, str]:
@@ -135,7 +132,7 @@ def build(rec: Recommendation, flow: FlowDefinition,
         governance=Titled(GOVERNANCE_TITLES[rec.governance], GOVERNANCE_MEANINGS[rec.governance]),
         later=later, conflicts=conflicts, flags=flags, next_steps=tuple(rec.next_steps),
         choices=tuple(_if(w) for w in wwc.choices), facts=tuple(_if(w) for w in wwc.facts),
-        routes=tuple(_route(w) for w in wwc.routes), reasons=reasons, evidence=evidence,
+        routes=tuple(_if(w) for w in wwc.routes), reasons=reasons, evidence=evidence,
         answers=shown, learn_more=tuple(rec.learn_more), review_in_months=rec.review_in_months,
         path_id=rec.path.value)
 

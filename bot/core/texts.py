@@ -264,10 +264,9 @@ _EXIT_CRITERIA = ("Exit criteria for the public release: {blockers}CONTRIBUTING 
 def next_steps(d: Decision) -> list[str]:
     """First steps (before any wider visibility), then the path, the governance model and the
     flags' actions that shape the work, then the re-review."""
-    steps = list(d.first_steps)
+    steps = list(d.first_steps)  # personal data and secrets: their flag's action, put first
     steps += [_action(d, f) for f in d.flags if f in (Flag.LEGAL_REVIEW, Flag.SPLIT,
-                                                      Flag.PARTNER_AGREEMENT, Flag.SECRET_CLEANUP,
-                                                      Flag.PERSONAL_DATA)]
+                                                      Flag.PARTNER_AGREEMENT)]
     steps += _path_steps(d)
     steps += [s for s in (_governance_step(d, d.governance),) if s]
     if d.target is not None:
