@@ -300,7 +300,7 @@ async def test_a_postgresql_that_stops_answering_is_told_to_the_user_and_counted
             assert REGISTRY.get_sample_value("osc_errors_total", {"kind": "store"}) == before + 1
             proxy.thawed.set()
             await bed.click("U1", found[1], "answer:fork")  # the retry the notice asked for
-            assert open_question(fake.dm("U1"))[0] == "confidential"
+            assert open_question(fake.dm("U1"))[0] == "upstream_health"
         finally:
             proxy.thawed.set()
             await bed.stop()
