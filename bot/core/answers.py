@@ -22,6 +22,13 @@ class InvalidAnswerError(ValueError):
     other; the message says which, in words fit to show the user."""
 
 
+def chosen(answer: AnswerValue | None) -> list[str]:
+    """The option ids of an answer, one or several (none for no answer)."""
+    if answer is None:
+        return []
+    return [answer] if isinstance(answer, str) else list(answer)
+
+
 def upgrade_answers(answers: Mapping[str, V]) -> dict[str, V | str]:
     """Answers of flow version 1 in version 2's terms.
 

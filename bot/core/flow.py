@@ -35,6 +35,11 @@ class Block(StrEnum):
     TAX = "tax"
     READINESS = "readiness"
 
+    @property
+    def heading(self) -> str:
+        """The block as people read it in a heading ("Participation")."""
+        return self.value.replace("_", " ").title()
+
 
 MAX_BUTTONS = 5
 

@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.flow import Question
+from bot.core.answers import chosen
 from bot.core.outcomes import AnswerValue, Recommendation
 from bot.core.replies import AskQuestion, Closed, Notice
 from bot.report import Report
@@ -102,24 +102,12 @@ def answer_value(ref: str, option: str) -> str:
     return f"{ref}|{option}"
 
 
-def block_title(question: Question) -> str:
-    """The part of the check a question belongs to, as a title ("Participation")."""
-    return question.block.value.replace("_", " ").title()
-
-
-def ticked(previous: AnswerValue | None) -> list[str]:
-    """The options ticked before (after `back`), for a question that takes several answers."""
-    if previous is None:
-        return []
-    return [previous] if isinstance(previous, str) else list(previous)
-
-
 def _checkboxes(reply: AskQuestion) -> CheckboxesElement:
     q = reply.question
     options = [Option(value=o.id, text=PlainTextObject(text=o.label),
                       description=PlainTextObject(text=o.description) if o.description else None)
                for o in q.options]
-    earlier = ticked(reply.previous)
+    earlier = chosen(reply.previous)
     return CheckboxesElement(action_id=TICKS, options=options,
                              initial_options=[o for o in options if o.value in earlier] or None)
 
@@ -150,7 +138,7 @@ def question(reply: AskQuestion) -> Message:
     controls.append(_button("Cancel", "cancel", reply.ref, "danger"))
     return _render(f"{reply.progress}: {q.prompt} ({numbered})", [
         *shown, ActionsBlock(block_id="controls", elements=controls),
-        _context(f"{reply.progress} \u00b7 {block_title(q)} \u00b7 {typed}"),
+        _context(f"{reply.progress} \u00b7 {q.block.heading} \u00b7 {typed}"),
     ])
 
 

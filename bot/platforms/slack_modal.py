@@ -32,6 +32,7 @@ from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.advisor import Advisor, Context, Turn
+from bot.core.answers import chosen
 from bot.core.conversation import CANCELLED, Conversation, Inbound
 from bot.core.replies import AskQuestion, Notice
 from bot.platforms import slack_blocks as blocks
@@ -80,14 +81,14 @@ def question_blocks(reply: AskQuestion) -> list[Block]:
     """One question: buttons (or checkboxes and Continue when several answers may be ticked),
     then Back and Cancel. Every button's accessible name says which question it answers."""
     q = reply.question
-    progress = f"{reply.progress} \u00b7 {blocks.block_title(q)}"
+    progress = f"{reply.progress} \u00b7 {q.block.heading}"
     shown: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=progress)]),
                           _section(f"*{blocks.escape(q.prompt)}*")]
     if q.multiple:
         options = [Option(value=o.id, text=PlainTextObject(text=o.label),
                           description=PlainTextObject(text=o.description) if o.description
                           else None) for o in q.options]
-        ticked = blocks.ticked(reply.previous)
+        ticked = chosen(reply.previous)
         shown.append(ActionsBlock(block_id=CHOICES, elements=[CheckboxesElement(
             action_id=CHOICES, options=options,
             initial_options=[o for o in options if o.value in ticked] or None)]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.flow import Question
+from bot.core.answers import chosen
 from bot.core.outcomes import AnswerValue
 from bot.core.replies import AskQuestion, Closed
 from bot.report import Report
@@ -45,17 +45,6 @@ def submit(title: str, data: dict[str, Any], style: str = "default") -> dict[str
     return {"type": "Action.Submit", "title": title, "data": data, "style": style}
 
 
-def block_title(question: Question) -> str:
-    """The part of the check a question belongs to, as a title ("Participation")."""
-    return question.block.value.replace("_", " ").title()
-
-
-def _ticked(previous: AnswerValue | None) -> list[str]:
-    if previous is None:
-        return []
-    return [previous] if isinstance(previous, str) else list(previous)
-
-
 def _choice_set(reply: AskQuestion) -> dict[str, Any]:
     """Checkboxes (a multi-select ChoiceSet), the earlier selection ticked."""
     q = reply.question
@@ -64,7 +53,7 @@ def _choice_set(reply: AskQuestion) -> dict[str, Any]:
     choice_set: dict[str, Any] = {"type": "Input.ChoiceSet", "id": CHOICES, "isMultiSelect": True,
                                   "style": "expanded", "label": "Tick all that apply",
                                   "choices": choices}
-    earlier = _ticked(reply.previous)
+    earlier = chosen(reply.previous)
     if earlier:
         choice_set["value"] = ",".join(earlier)
     return choice_set
@@ -90,7 +79,7 @@ def question(reply: AskQuestion, owner: str) -> Card:
         controls.append(submit("Back", {"ocb": "back", **step}))
     controls.append(submit("Cancel", {"ocb": "cancel", **step}, "destructive"))
     return card([
-        text(f"{reply.progress} \u00b7 {block_title(q)}", size="Small", isSubtle=True),
+        text(f"{reply.progress} \u00b7 {q.block.heading}", size="Small", isSubtle=True),
         text(q.prompt, weight="Bolder", size="Medium"),
         text(f"Why we ask: {q.why}", id="why", isVisible=False, isSubtle=True),
         *answers,

@@ -13,6 +13,7 @@ from rich.rule import Rule
 from rich.table import Table
 
 from bot.advisor import Advisor, Turn
+from bot.core.answers import chosen
 from bot.core.conversation import Inbound
 from bot.core.replies import AskQuestion, Closed, Notice, Reply, Result
 from bot.report import Report, build
@@ -25,10 +26,6 @@ SAVED = ("This check is saved. See it again with [bold]opensource-check history 
          "terminal[/bold], export it with [bold]opensource-check history --format json[/bold], "
          "or write its decision record with [bold]opensource-check record[/bold] and the check id.")
 STOPPED = "Stopped. Your answers are saved: run chat again to continue where you left off."
-
-
-def _block_title(reply: AskQuestion) -> str:
-    return reply.question.block.value.replace("_", " ").title()
 
 
 def _items(console: Console, marker: str, items: list[str] | tuple[str, ...],
@@ -47,9 +44,9 @@ def render_question(console: Console, reply: AskQuestion) -> None:
     """A question with numbered choices and progress; for a question that takes several
     answers, boxes (ticked where answered before) and how to type several."""
     question = reply.question
-    console.print(f"\n[dim]{reply.progress} \u00b7 {_block_title(reply)}[/dim]")
+    console.print(f"\n[dim]{reply.progress} \u00b7 {question.block.heading}[/dim]")
     console.print(f"[bold]{escape(question.prompt)}[/bold]")
-    earlier = [reply.previous] if isinstance(reply.previous, str) else (reply.previous or [])
+    earlier = chosen(reply.previous)
     rows = []
     for option in question.options:
         box = ("[x] " if option.id in earlier else "[ ] ") if question.multiple else ""

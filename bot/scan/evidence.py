@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.core.answers import chosen
 from bot.core.outcomes import AnswerValue, Evidence, Recommendation
 from bot.scan.model import ScanReport
 
@@ -38,11 +39,11 @@ def suggested(evidence: list[Evidence], known: Mapping[str, list[str]]) -> dict[
     for item in sorted(evidence, key=lambda e: -e.confidence):
         if item.question not in known:
             continue  # a question this flow does not ask (yet)
-        options = [o for o in _as_list(item.answer) if o in known[item.question]]
+        options = [o for o in chosen(item.answer) if o in known[item.question]]
         if not options:
             continue
         if isinstance(item.answer, list):
-            current = _as_list(answers.get(item.question, []))
+            current = chosen(answers.get(item.question, []))
             answers[item.question] = [*current, *(o for o in options if o not in current)]
         else:
             answers.setdefault(item.question, options[0])
@@ -64,7 +65,7 @@ def defaults(evidence: list[Evidence], known: Mapping[str, list[str]]) -> dict[s
     result = {}
     for question, answer in suggested(evidence, known).items():
         behind = [item for item in evidence if item.question == question
-                  and all(option in _as_list(answer) for option in _as_list(item.answer))]
+                  and all(option in chosen(answer) for option in chosen(item.answer))]
         result[question] = Default(answer, max(item.confidence for item in behind),
                                    tuple(item.detail for item in behind))
     return result
@@ -90,7 +91,7 @@ def merge(answers: Mapping[str, AnswerValue], evidence: list[Evidence],
         if question not in merged:
             merged[question] = proposal
         elif isinstance(proposal, list):
-            given = _as_list(merged[question])
+            given = chosen(merged[question])
             if not EXCLUSIVE.intersection(given):
                 merged[question] = [*given, *(o for o in proposal if o not in given)]
     used = [item for item in evidence if _agrees(item, merged)]
@@ -100,12 +101,8 @@ def merge(answers: Mapping[str, AnswerValue], evidence: list[Evidence],
 def _agrees(item: Evidence, answers: Mapping[str, AnswerValue]) -> bool:
     if item.question not in answers:
         return False
-    given = _as_list(answers[item.question])
-    return all(option in given for option in _as_list(item.answer))
-
-
-def _as_list(answer: AnswerValue) -> list[str]:
-    return list(answer) if isinstance(answer, list) else [answer]
+    given = chosen(answers[item.question])
+    return all(option in given for option in chosen(item.answer))
 
 
 def with_evidence(rec: Recommendation, used: list[Evidence], asked: list[str]) -> Recommendation:

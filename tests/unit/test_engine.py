@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from bot.core.conversation import Conversation, Inbound
 from bot.core.replies import AskQuestion, Closed, Notice, Result
-from tests.conftest import NOW
-
-LATER = NOW + timedelta(minutes=1)
-
-
-def typed(engine, conversation, *texts):
-    step = None
-    for text in texts:
-        step = engine.advance(conversation, Inbound.typed(text), LATER)
-        conversation = step.conversation
-    return step
+from tests.conftest import LATER, NOW, typed
 
 
 @pytest.fixture

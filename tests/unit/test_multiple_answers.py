@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from bot.core.answers import InvalidAnswerError, read_answers
 from bot.core.conversation import Conversation, Inbound
 from bot.core.replies import AskQuestion, Closed, Notice
-from tests.conftest import NOW
+from tests.conftest import LATER, NOW, typed
 
-LATER = NOW + timedelta(minutes=1)
 TO_OBLIGATIONS = ("no", "none", "no", "company", "no", "many teams", "patches", "final say",
                   "internal")
-
-
-def typed(engine, conversation, *texts):
-    step = None
-    for text in texts:
-        step = engine.advance(conversation, Inbound.typed(text), LATER)
-        conversation = step.conversation
-    return step
 
 
 @pytest.fixture
