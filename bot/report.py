@@ -81,6 +81,13 @@ class Report:
         """Whether there is anything under "what would change"."""
         return bool(self.choices or self.facts or self.routes)
 
+    @property
+    def changes(self) -> list[tuple[str, tuple[str, ...]]]:
+        """"What would change" as titled lists, the empty ones left out."""
+        return [(title, items) for title, items in ((CHOICES_TITLE, self.choices),
+                                                    (FACTS_TITLE, self.facts),
+                                                    (ROUTES_TITLE, self.routes)) if items]
+
 
 def outcome(what: WhatIf) -> str:
     """Where a set of changed answers leads: path and governance titles."""
@@ -163,10 +170,8 @@ def to_markdown(report: Report) -> str:
                                           enumerate(report.next_steps, start=1)]
     if report.has_changes:
         lines += ["", "## What would change the advice"]
-        for title, items in ((CHOICES_TITLE, report.choices), (FACTS_TITLE, report.facts),
-                             (ROUTES_TITLE, report.routes)):
-            if items:
-                lines += ["", f"### {title}", ""] + [f"- {item}" for item in items]
+        for title, items in report.changes:
+            lines += ["", f"### {title}", ""] + [f"- {item}" for item in items]
     lines += ["", "## Why", ""] + [f"- {r}" for r in report.reasons]
     if report.evidence:
         lines += ["", "## Evidence used", ""] + [f"- {e}" for e in report.evidence]
@@ -197,10 +202,8 @@ def to_text(report: Report) -> str:
                                     enumerate(report.next_steps, start=1)]
     if report.has_changes:
         lines += ["", "What would change the advice:"]
-        for title, items in ((CHOICES_TITLE, report.choices), (FACTS_TITLE, report.facts),
-                             (ROUTES_TITLE, report.routes)):
-            if items:
-                lines += [f"  {title}:"] + [f"    - {item}" for item in items]
+        for title, items in report.changes:
+            lines += [f"  {title}:"] + [f"    - {item}" for item in items]
     lines += ["", "Why:"] + [f"  - {r}" for r in report.reasons]
     if report.evidence:
         lines += ["", "Evidence used:"] + [f"  - {e}" for e in report.evidence]

@@ -203,11 +203,8 @@ def _detail_sections(report: Report) -> list[Block]:
             for f in report.flags])
     blocks += _sections("Next steps", [f"{i}. {escape(step)}"
                                        for i, step in enumerate(report.next_steps, start=1)])
-    for title, items in (("Decisions you could change", report.choices),
-                         ("Facts that would change it", report.facts),
-                         ("To reach a more open path", report.routes)):
-        if items:
-            blocks += _sections(title, [f"\u2022 {escape(item)}" for item in items])
+    for title, items in report.changes:
+        blocks += _sections(title, [f"\u2022 {escape(item)}" for item in items])
     blocks += _sections("Why", [f"\u2022 {escape(r)}" for r in report.reasons])
     if report.evidence:
         blocks += _sections("Evidence used", [f"\u2022 {escape(e)}" for e in report.evidence])

@@ -125,11 +125,8 @@ def _details(report: Report) -> list[dict[str, Any]]:
     """Next steps, what would change (two lists and the routes), why, evidence, reading."""
     steps = "\n".join(f"{i}. {step}" for i, step in enumerate(report.next_steps, start=1))
     body = [text(f"**Next steps**\n\n{steps}")]
-    for title, items in (("Decisions you could change", report.choices),
-                         ("Facts that would change it", report.facts),
-                         ("To reach a more open path", report.routes)):
-        if items:
-            body.append(text(f"**{title}**\n\n" + _bullets(items)))
+    for title, items in report.changes:
+        body.append(text(f"**{title}**\n\n" + _bullets(items)))
     body.append(text("**Why**\n\n" + _bullets(report.reasons)))
     if report.evidence:
         body.append(text("**Evidence used**\n\n" + _bullets(report.evidence)))

@@ -104,12 +104,9 @@ def render_details(console: Console, report: Report) -> None:
     if len(report.next_steps) > SUMMARY_ITEMS:
         console.print("[bold]More next steps[/bold]")
         _items(console, "\u2022", [escape(s) for s in report.next_steps[SUMMARY_ITEMS:]])
-    for title, items in (("Decisions you could change", report.choices),
-                         ("Facts that would change it", report.facts),
-                         ("To reach a more open path", report.routes)):
-        if items:
-            console.print(f"[bold]{title}[/bold]")
-            _items(console, "\u2022", [escape(i) for i in items])
+    for title, items in report.changes:
+        console.print(f"[bold]{title}[/bold]")
+        _items(console, "\u2022", [escape(i) for i in items])
     console.print("[bold]Why[/bold]")
     _items(console, "\u2022", [escape(r) for r in report.reasons])
     if report.flags:
