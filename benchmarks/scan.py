@@ -30,13 +30,17 @@ import hashlib
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from functools import partial
 from pathlib import Path
+
+from license_expression import ExpressionError, get_spdx_licensing
 
 from bot.scan import licences
 from bot.scan.model import ScanReport
@@ -46,6 +50,8 @@ COMMON = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "GPL-2.0-o
           "GPL-3.0-only", "LGPL-2.1-only", "LGPL-3.0-only", "AGPL-3.0-only", "MPL-2.0",
           "EPL-2.0", "Unlicense", "CC0-1.0", "Zlib", "BSL-1.0", "0BSD", "Artistic-2.0",
           "EUPL-1.2", "WTFPL"]
+
+LICENSING = get_spdx_licensing()
 
 
 # --- licences -------------------------------------------------------------------------------
@@ -70,11 +76,26 @@ def spdx_texts(folder: Path | None, scancode_python: str) -> tuple[str, dict[str
             {f"spdx/{key}": text for key, text in sorted(data.items())})
 
 
-def real_files() -> dict[str, str]:
-    """LICENSE and COPYING files of installed packages and Debian's common licences, once each."""
+NODE_MODULES = ["/usr/lib/node_modules", "/usr/local/lib/node_modules"]
+
+
+def real_files(python: str | None = None) -> dict[str, str]:
+    """LICENSE and COPYING files of the installed Python packages (of this interpreter and of
+    `python`, ScanCode's, which has other packages), of the installed npm packages (npm and
+    its dependencies) and Debian's common licences, once each."""
     roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
+    if python is not None and Path(python).absolute() != Path(sys.executable).absolute():
+        script = "import site; print('\\n'.join(site.getsitepackages()))"
+        out = subprocess.run([python, "-c", script], capture_output=True, text=True,
+                             check=False).stdout
+        roots += [Path(line) for line in out.splitlines() if line.strip()]
     candidates = [p for root in roots for p in root.glob("*.dist-info/**/*")
                   if p.is_file() and licences.is_licence_file(p.name)]
+    for modules in NODE_MODULES:  # npm's own packages and their dependencies
+        candidates += [p for p in Path(modules).glob("**/node_modules/*/*")
+                       if p.is_file() and licences.is_licence_file(p.name)]
+        candidates += [p for p in Path(modules).glob("*/*")
+                       if p.is_file() and licences.is_licence_file(p.name)]
     candidates += sorted(Path("/usr/share/common-licenses").glob("*"))
     seen: set[str] = set()
     found = {}
@@ -85,7 +106,8 @@ def real_files() -> dict[str, str]:
         digest = hashlib.sha256(text.encode()).hexdigest()
         if digest not in seen and text.strip():
             seen.add(digest)
-            found[f"real/{path.parent.name}/{path.name}"] = text
+            label = f"real/{path.parent.name}/{path.name}"
+            found[label if label not in found else f"{label}#{len(found)}"] = text
     return found
 
 
@@ -115,23 +137,123 @@ def scancode(paths: list[Path], python: str) -> list[str]:
     return list(json.loads(result.stdout))
 
 
-def same(ours: str, theirs: str) -> bool:
-    if ours == theirs:
-        return True
-    if licences.UNKNOWN in ours and not theirs:
-        return True  # neither recognises the text
-    normal = licences.normalise(theirs) if theirs else None
-    return normal is not None and licences.normalise(ours) == normal
+SCANCODE_KEYS = """import json, sys, licensedcode.models as m
+keys = json.load(sys.stdin)
+licences = m.load_licenses()
+spdx = {k.lower() for l in licences.values() for k in [l.spdx_license_key or "",
+        *(l.other_spdx_license_keys or [])] if k and not k.startswith("LicenseRef")}
+texts = {k: licences[k].text for k in keys if k in licences and licences[k].text}
+english = {k: licences[k[:-3]].spdx_license_key for k in keys if k.endswith("-en")
+           and k[:-3] in licences and licences[k[:-3]].spdx_license_key
+           and not licences[k[:-3]].spdx_license_key.startswith("LicenseRef")}
+print(json.dumps({"texts": texts, "spdx": sorted(spdx), "english": english}))
+"""
+DISCLAIMER = "LicenseRef-scancode-warranty-disclaimer"
+SCANCODE_REF = re.compile(r"LicenseRef-scancode-([a-z0-9.+-]+)")
+
+
+class Comparison:
+    """Whether our answer and ScanCode's are the same, and by which rule. Each rule is a way
+    the two tools write the same answer differently; a rule is counted and printed, never
+    silent:
+
+    - `same`: the same expression, or the same once both are in SPDX form;
+    - `neither`: we report LicenseRef-unknown and ScanCode reports nothing;
+    - `reordered`: the same licences joined the same way, in another order, grouping or with
+      one repeated (license-expression's `is_equivalent`): "A AND B" is "B AND A";
+    - `with`: "X WITH E" and "X AND E" for an exception E: ScanCode writes AND when it matched
+      the licence and its exception apart, WITH when one of its rules holds both; both say
+      that licence X applies with exception E;
+    - `scancode-name`: ScanCode reports `LicenseRef-scancode-K`, a licence its data (32.5)
+      carries under its own name K with no SPDX id, where we report the SPDX id S; it is the
+      same licence when our matcher names ScanCode's own text of K as S and S is not an SPDX
+      id ScanCode's data knows (else ScanCode would have said S). The pairs are printed.
+    - `disclaimer`: ScanCode adds `LicenseRef-scancode-warranty-disclaimer` beside a licence
+      it names (all joined by AND) when the text has a warranty disclaimer paragraph its rule
+      for that licence does not cover; a disclaimer grants and requires nothing, and the
+      licence's own text holds it, so "X AND warranty-disclaimer" is X.
+    - `english`: ScanCode reports `LicenseRef-scancode-K-en`, its name for the English text
+      of a licence whose French or German text is ScanCode's K with SPDX id S (CeCILL-B,
+      CeCILL-C, DL-DE-BY-2.0), where we report S: the SPDX list has one id for the licence
+      in every language, and its own text under S is the English one.
+    """
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+        self.names: dict[str, str] = {}  # ScanCode's key -> the SPDX id of its text
+        self.english: dict[str, str] = {}  # ScanCode's key of an English text -> SPDX id
+        self.known: set[str] = set()  # SPDX ids ScanCode's data carries
+        self.asked: set[str] = set()
+
+    def learn(self, answers: list[str]) -> None:
+        """Name the ScanCode-only keys among ScanCode's answers by matching their texts."""
+        keys = sorted({k for answer in answers for k in SCANCODE_REF.findall(answer)}
+                      - set(self.names) - set(self.english) - self.asked)
+        self.asked.update(keys)
+        if not keys:
+            return
+        out = subprocess.run([self.python, "-c", SCANCODE_KEYS], input=json.dumps(keys),
+                             capture_output=True, text=True, check=True).stdout
+        data = json.loads(out)
+        self.known = set(data["spdx"])
+        self.english.update(data["english"])
+        for key in keys:
+            text = data["texts"].get(key)
+            ours = licences.identify(text) if text else licences.UNKNOWN
+            simple = ours != licences.UNKNOWN and " " not in ours
+            if simple and ours.lower() not in self.known:
+                self.names[key] = ours
+
+    def rule(self, ours: str, theirs: str) -> str | None:  # noqa: PLR0911  (one per rule)
+        """The rule by which the answers are the same, or None: a disagreement."""
+        if ours == theirs:
+            return "same"
+        if not theirs:
+            return "neither" if ours == licences.UNKNOWN else None
+        if ours == licences.UNKNOWN:
+            return None
+        normal = licences.normalise(theirs)
+        if normal is not None and normal == licences.normalise(ours):
+            return "same"
+        if equivalent(ours, theirs):
+            return "reordered"
+        if equivalent(ours.replace(" WITH ", " AND "), theirs.replace(" WITH ", " AND ")):
+            return "with"
+        if DISCLAIMER in theirs and " OR " not in theirs:
+            rest = [key for key in LICENSING.license_keys(theirs) if key != DISCLAIMER]
+            if rest and equivalent(ours, " AND ".join(rest)):
+                return "disclaimer"
+        return self.renamed(ours, theirs)
+
+    def renamed(self, ours: str, theirs: str) -> str | None:
+        for rule, names in (("english", self.english), ("scancode-name", self.names)):
+            renamed = SCANCODE_REF.sub(partial(rename, names), theirs)
+            if renamed != theirs and (equivalent(ours, renamed) or equivalent(
+                    ours.replace(" WITH ", " AND "), renamed.replace(" WITH ", " AND "))):
+                return rule
+        return None
+
+
+def rename(names: dict[str, str], match: re.Match[str]) -> str:
+    return names.get(match.group(1), match.group(0))
+
+
+def equivalent(left: str, right: str) -> bool:
+    try:
+        return bool(LICENSING.is_equivalent(left, right))
+    except ExpressionError:
+        return False
 
 
 def compare_licences(folder: Path | None, python: str, quick: bool) -> None:
     where, spdx = spdx_texts(folder, python)
-    corpora = {"SPDX licence list": spdx, "real licence files": real_files(),
+    corpora = {"SPDX licence list": spdx, "real licence files": real_files(python),
                "edited common licences": edited(spdx)}
     if quick:
         corpora = {name: dict(list(texts.items())[:: max(1, len(texts) // 60)])
                    for name, texts in corpora.items()}
     print(f"Licence identification against ScanCode Toolkit ({python}); {where}")
+    comparison = Comparison(python)
     with tempfile.TemporaryDirectory() as tmp:
         for name, texts in corpora.items():
             paths = []
@@ -146,18 +268,30 @@ def compare_licences(folder: Path | None, python: str, quick: bool) -> None:
             started = time.perf_counter()
             theirs = scancode(paths, python)
             their_time = time.perf_counter() - started
-            disagreements = [(label, o, t) for label, o, t in zip(texts, ours, theirs,
-                                                                    strict=True)
-                             if not same(o, t)]
+            comparison.learn(theirs)
+            rules: dict[str, int] = {}
+            disagreements = []
+            for label, o, t in zip(texts, ours, theirs, strict=True):
+                rule = comparison.rule(o, t)
+                if rule is None:
+                    disagreements.append((label, o, t))
+                else:
+                    rules[rule] = rules.get(rule, 0) + 1
             agreed = len(texts) - len(disagreements)
             no_id = sum(1 for _, _, t in disagreements if t.startswith("LicenseRef-scancode")
                         and " " not in t)
-            print(f"  {name}: {agreed}/{len(texts)} agree ({agreed / max(1, len(texts)):.1%}); "
-                  f"{no_id} of the disagreements are texts ScanCode gives no SPDX id "
+            by_rule = ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items()))
+            print(f"  {name}: {agreed}/{len(texts)} agree ({agreed / max(1, len(texts)):.1%}; "
+                  f"{by_rule}); {no_id} of the disagreements are texts ScanCode gives no SPDX id "
                   f"(LicenseRef-scancode-...); ours {our_time:.1f} s, ScanCode "
                   f"{their_time:.1f} s (with its index load)")
             for label, o, t in disagreements:
                 print(f"    {label}: ours {o!r}, ScanCode {t or 'nothing'!r}")
+    if comparison.names or comparison.english:
+        print("  ScanCode names without an SPDX id, as the scancode-name and english rules "
+              "read them:")
+        for key, spdx_id in sorted({**comparison.names, **comparison.english}.items()):
+            print(f"    LicenseRef-scancode-{key} = {spdx_id}")
 
 
 # --- secrets --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ classified by ScanCode's licence categories (shipped inside license-expression).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import PurePosixPath
@@ -13,10 +14,10 @@ from typing import Any, Literal
 import askalono
 from license_expression import ExpressionError, Licensing, get_license_index, get_spdx_licensing
 
+from bot.scan import licence_match
 from bot.scan.batch import Batch
 
-MIN_SCORE = 0.8
-"""askalono's own default threshold: below it the text is reported as unknown."""
+MIN_SCORE = licence_match.MIN_SCORE
 
 UNKNOWN = "LicenseRef-unknown"
 LICENCE_NAMES = re.compile(
@@ -54,14 +55,56 @@ def is_third_party(path: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def identify(text: str) -> str:
-    """The SPDX id of a licence text, or LicenseRef-unknown below askalono's threshold.
+    """The SPDX expression of a licence text, or LicenseRef-unknown when nothing matches.
+    A whole text that askalono matches at SHALLOW_LIMIT or better is that one licence;
+    otherwise a text cut into several parts (`licence_match.sections`: separator lines,
+    licence titles) is the AND of what its parts are, each matched on its own. What askalono
+    cannot name at its threshold goes to the supplement; what neither names is unknown, never
+    guessed.
     pyaskalono loads its licence store on every call (~0.2 s), so each distinct text is
     matched once. The text goes in whole: dropping copyright lines or spacing lowers the score
     of licences whose text holds them (libtiff) and tips near-twins (ISC and 0BSD)."""
     if not text.strip():
         return UNKNOWN
     match = askalono.identify(text)
-    return str(match.name) if match.score >= MIN_SCORE else UNKNOWN
+    if match.score < SHALLOW_LIMIT:
+        parts = licence_match.sections(text)
+        if len(parts) > 1:
+            found = _unique(licence_match.or_later(name(askalono.identify(part), part), text)
+                            for part in parts)
+            if found:
+                return " AND ".join(found)
+    whole = name(match, text)
+    if whole == "LGPL-3.0-only" and GPL3_AFTER_LGPL3.search(text):
+        # askalono's LGPL 3.0 text carries the GPL 3.0 it incorporates, so the pair matches
+        # as one; the file holds both licence texts, as the SPDX list's LGPL-3.0 text does
+        return "LGPL-3.0-only AND GPL-3.0-only"
+    return licence_match.or_later(whole, text)
+
+
+SHALLOW_LIMIT = 0.99
+"""askalono's own shallow limit: a whole-text match this close leaves no room for another
+licence in the file, so the file is not cut into parts."""
+GPL3_AFTER_LGPL3 = re.compile(r"GNU\s+GENERAL\s+PUBLIC\s+LICENSE\s+Version\s+3,\s+29\s+June\s+2007")
+
+
+def name(match: Any, text: str) -> str:
+    """What one askalono match says of a text: its licence at askalono's threshold, named by
+    its plain variant and checked against its near twins; else the supplement's (the texts
+    askalono's store lacks) at the same threshold; else LicenseRef-unknown."""
+    if match.score >= MIN_SCORE:
+        return licence_match.check_twin(licence_match.canonical(str(match.name)), text)
+    found, score = licence_match.supplement().best(text)
+    return found if score >= MIN_SCORE else UNKNOWN
+
+
+def _unique(expressions: Iterable[str]) -> list[str]:
+    """The known expressions, each once, in order."""
+    found: list[str] = []
+    for expression in expressions:
+        if expression != UNKNOWN and expression not in found:
+            found.append(expression)
+    return found
 
 
 def find(path: str, text: str) -> list[LicenceHit]:

@@ -1,0 +1,245 @@
+"""What askalono's matcher cannot say on its own, and the second matcher that says it.
+
+pyaskalono exposes one call: the best licence of its store for a whole text and a score. Four
+things follow from that, each handled here as plain data about the licence texts:
+
+- Variants whose licence text is the same word for word (`GFDL-1.3-invariants-only`,
+  `GFDL-1.3-no-invariants-or-later`... share the text of `GFDL-1.3-only`) are told apart by the
+  notice that applies the licence, not by the licence text; askalono names one of them at
+  random, the text says only the plain one: `VARIANTS`.
+- A near twin askalono picks must show what makes it the twin (the `Pixar` licence is Apache
+  2.0 with Pixar's name in it: without the name, it is `Apache-2.0`): `TWINS`.
+- A GNU licence applied "or (at your option) any later version" by the notice heading the
+  file is `-or-later`, as ScanCode and the SPDX list say; askalono names only `-only`:
+  `or_later`.
+- A file holding several licences one after the other (Apache 2.0 then MIT, the LGPL 3.0 and
+  then the GPL 3.0 it incorporates, one MIT notice per bundled library) gets one answer from a
+  whole-text match: `sections` cuts it at separator lines and licence titles so each part is
+  matched on its own.
+- askalono's store predates licences and exceptions the SPDX list added since, and lacks every
+  SPDX exception: the supplement (`bot/scan/data/licence-supplement.json.gz`) holds the SPDX
+  list's own texts of exactly those, built by `python -m bot.scan.licence_match build DIR` from
+  the npm package spdx-license-list (every text askalono does not identify as itself), and
+  `Supplement` matches them as askalono does: the Sørensen-Dice similarity of the texts' word
+  pairs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import askalono
+
+DATA = Path(__file__).with_name("data") / "licence-supplement.json.gz"
+
+MIN_SCORE = 0.8
+"""askalono's own default threshold: below it a text is not that licence."""
+
+VARIANT = re.compile(r"^GFDL-(\d\.\d)-(?:no-)?invariants-(?:only|or-later)$"
+                     r"|^GFDL-(\d\.\d)-or-later$")
+
+
+def canonical(name: str) -> str:
+    """The plain id of a licence text shared word for word by several SPDX variants."""
+    match = VARIANT.match(name)
+    if match:
+        return f"GFDL-{match.group(1) or match.group(2)}-only"
+    return name
+
+
+@dataclass(frozen=True)
+class Twin:
+    """askalono's `name` stands only when `mark` is in the text; otherwise it is `instead`."""
+
+    mark: re.Pattern[str]
+    instead: str
+
+
+TWINS = {
+    "Pixar": Twin(re.compile(r"\bPixar\b|Modified Apache", re.IGNORECASE), "Apache-2.0"),
+}
+
+
+def check_twin(name: str, text: str) -> str:
+    twin = TWINS.get(name)
+    return twin.instead if twin is not None and not twin.mark.search(text) else name
+
+
+GNU_ONLY = re.compile(r"^((?:A|L)?GPL-\d\.\d)-only$")
+ANY_LATER = re.compile(r"version\s+\d(?:\.\d)?\s+of\s+the\s+licen[cs]e,?\s+or\s+\(at\s+your\s+"
+                       r"option\)\s+any\s+later\s+version", re.IGNORECASE)
+TERMS = re.compile(r"TERMS\s+AND\s+CONDITIONS", re.IGNORECASE)
+
+
+def or_later(name: str, text: str) -> str:
+    """`GPL-2.0-or-later` for `GPL-2.0-only` (and the LGPL's and AGPL's) when the text applies
+    the licence "or (at your option) any later version" before its terms begin: the notice
+    that says so heads the file. The licence texts themselves end with that notice as an
+    example of how to apply them, after their terms, so a bare licence text stays `-only`."""
+    match = GNU_ONLY.match(name)
+    if match is None:
+        return name
+    later = ANY_LATER.search(text)
+    terms = TERMS.search(text)
+    if later is not None and (terms is None or later.start() < terms.start()):
+        return f"{match.group(1)}-or-later"
+    return name
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+SEPARATOR = re.compile(r"^[ \t]*(?:([-=*_~#+])[ \t]*(?:\1[ \t]*){4,}"  # -----, = = = = =...
+                       r"|```+[\w-]*|\"\"\"|\'\'\')[ \t]*$")  # Markdown fences, quoted blocks
+TITLE = re.compile(r"^[ \t]*(?:the[ \t]+)?[\w ,.()'-]{0,60}\blicen[cs]e\b[\w ,.()'-]{0,30}$",
+                   re.IGNORECASE)
+VERSION = re.compile(r"^[ \t]*version[ \t]+\d", re.IGNORECASE)
+MIN_WORDS = 40
+MAX_SECTIONS = 12
+
+
+def sections(text: str) -> list[str]:
+    """The parts of a text that may each be a licence: cut at separator lines (`-----`,
+    `=====`...) and before licence titles followed by a version line ("GNU GENERAL PUBLIC
+    LICENSE" / "Version 3, 29 June 2007", "Apache License" / "Version 2.0"), which only start a
+    licence. Parts under MIN_WORDS words join the part before them (a copyright line is not a
+    licence); one part means the text is not cut."""
+    lines = text.splitlines()
+    cuts = [0]
+    for index, line in enumerate(lines):
+        if SEPARATOR.match(line):
+            cuts.append(index)
+        elif index > 0 and TITLE.match(line) and len(line.split()) <= 8:
+            following = next((other for other in lines[index + 1:index + 4] if other.strip()), "")
+            if VERSION.match(following):
+                cuts.append(index)
+    cuts.append(len(lines))
+    parts: list[str] = []
+    for start, end in itertools.pairwise(cuts):
+        part = "\n".join(line for line in lines[start:end] if not SEPARATOR.match(line))
+        if parts and len(part.split()) < MIN_WORDS:
+            parts[-1] += "\n" + part
+        elif part.strip():
+            parts.append(part)
+    if len(parts) > 1 and len(parts[0].split()) < MIN_WORDS:
+        parts[1] = parts[0] + "\n" + parts[1]
+        parts.pop(0)
+    if len(parts) > MAX_SECTIONS:  # a long list of bundled notices: keep the count bounded
+        parts = [*parts[:MAX_SECTIONS - 1], "\n".join(parts[MAX_SECTIONS - 1:])]
+    return parts
+
+
+# --- the supplement ---------------------------------------------------------------------------
+
+WORD = re.compile(r"[a-z0-9]+")
+SPELLING = {"licence": "license", "licences": "licenses", "licenced": "licensed",
+            "licensor": "licensor", "copyright": "copyright", "&": "and"}
+
+
+def word_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """The set of adjacent word pairs of a text, lower case, punctuation and layout dropped,
+    British spellings as American (what askalono's own normalisation does, in short)."""
+    words = [SPELLING.get(word, word) for word in WORD.findall(text.lower())]
+    return frozenset(itertools.pairwise(words))
+
+
+def dice(left: frozenset[tuple[str, str]], right: frozenset[tuple[str, str]]) -> float:
+    if not left or not right:
+        return 0.0
+    return 2 * len(left & right) / (len(left) + len(right))
+
+
+class Supplement:
+    """The SPDX texts askalono's store lacks, matched by the Dice similarity of word pairs."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.pairs = {name: word_pairs(text) for name, text in texts.items()}
+
+    def best(self, text: str) -> tuple[str, float]:
+        """(expression, score) of the closest text, ("", 0.0) for an empty supplement."""
+        pairs = word_pairs(text)
+        scored = ((dice(pairs, reference), name) for name, reference in self.pairs.items())
+        score, name = max(scored, default=(0.0, ""))
+        return name, score
+
+
+@cache
+def supplement() -> Supplement:
+    with gzip.open(DATA, "rt", encoding="utf-8") as stream:
+        data = json.load(stream)
+    return Supplement(dict(data["texts"]))
+
+
+# --- building the supplement --------------------------------------------------------------------
+
+DEPRECATED = {
+    # SPDX deprecated these ids for expressions; the texts under them are labelled by the
+    # expression the SPDX list says replaces them.
+    "GPL-2.0-with-GCC-exception": "GPL-2.0-only WITH GCC-exception-2.0",
+    "GPL-2.0-with-autoconf-exception": "GPL-2.0-only WITH Autoconf-exception-2.0",
+    "GPL-2.0-with-bison-exception": "GPL-2.0-only WITH Bison-exception-2.2",
+    "GPL-2.0-with-classpath-exception": "GPL-2.0-only WITH Classpath-exception-2.0",
+    "GPL-2.0-with-font-exception": "GPL-2.0-only WITH Font-exception-2.0",
+    "GPL-3.0-with-GCC-exception": "GPL-3.0-only WITH GCC-exception-3.1",
+    "GPL-3.0-with-autoconf-exception": "GPL-3.0-only WITH Autoconf-exception-3.0",
+    "eCos-2.0": "GPL-2.0-or-later WITH eCos-exception-2.0",
+    "wxWindows": "LGPL-2.0-or-later WITH WxWindows-exception-3.1",
+}
+GPL3_TITLE = re.compile(r"^\s*GNU GENERAL PUBLIC LICENSE\s*$", re.MULTILINE)
+
+
+def build(folder: Path, identify: Callable[[str], tuple[str, float]], threshold: float,
+          ) -> dict[str, str]:
+    """expression -> text for every SPDX text of `folder` (the licenses/ folder of the npm
+    package spdx-license-list) that `identify` (askalono) does not name as itself at
+    `threshold`, and the LGPL 3.0 alone: askalono's LGPL-3.0 text carries the GPL 3.0 after it,
+    so a file with the LGPL 3.0 alone scores far below its threshold."""
+    texts: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        text = json.loads(path.read_text(encoding="utf-8")).get("licenseText") or ""
+        if not text.strip():
+            continue
+        _, score = identify(text)
+        if score < threshold:
+            texts[DEPRECATED.get(path.stem, path.stem)] = text
+        if path.stem == "LGPL-3.0-only":
+            cut = GPL3_TITLE.search(text)
+            texts["LGPL-3.0-only"] = text[:cut.start()] if cut else text
+    return texts
+
+
+def write(texts: dict[str, str], source: str, target: Path = DATA) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps({"source": source, "texts": texts}, indent=0, sort_keys=True)
+    with target.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as stream:
+        stream.write(payload.encode("utf-8"))  # no name, no time: reproducible bytes
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    """python -m bot.scan.licence_match build DIR: rebuild the supplement from the licenses/
+    folder of the npm package spdx-license-list (`npm pack spdx-license-list`)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2 or args[0] != "build" or not Path(args[1]).is_dir():
+        raise SystemExit("usage: python -m bot.scan.licence_match build SPDX_LICENSES_DIR")
+    folder = Path(args[1])
+
+    def ask(text: str) -> tuple[str, float]:
+        match = askalono.identify(text)
+        return str(match.name), float(match.score)
+
+    package = json.loads((folder.parent / "package.json").read_text(encoding="utf-8"))
+    texts = build(folder, ask, MIN_SCORE)
+    write(texts, f"spdx-license-list {package.get('version')} (npm), texts askalono lacks")
+    sys.stdout.write(f"{len(texts)} texts written to {DATA}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Licence identification beyond askalono's single whole-text match: plain variants, near twins,
+`-or-later` notices, files holding several licences, and the supplement of texts askalono's
+store lacks. Fast: a handful of askalono calls, no ScanCode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.scan import licence_match, licences
+from tests.scan.corpus import MIT
+
+BSD_2 = """Copyright (c) 2020 Someone
+
+Redistribution and use in source and binary forms, with or without modification, are
+permitted provided that the following conditions are met:
+
+1. Redistributions of source code must retain the above copyright notice, this list of
+conditions and the following disclaimer.
+
+2. Redistributions in binary form must reproduce the above copyright notice, this list of
+conditions and the following disclaimer in the documentation and/or other materials provided
+with the distribution.
+
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND ANY EXPRESS
+OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED WARRANTIES OF
+MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE
+COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL,
+EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE
+GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND
+ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING
+NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED
+OF THE POSSIBILITY OF SUCH DAMAGE.
+"""
+GPL2_NOTICE = """This program is free software; you can redistribute it and/or modify it under
+the terms of the GNU General Public License as published by the Free Software Foundation;
+either version 2 of the License, or (at your option) any later version.
+"""
+
+
+def mit(holder: str = "Acme") -> str:
+    return MIT.format(year=2024, holder=holder)
+
+
+@pytest.mark.parametrize(("name", "plain"), [
+    ("GFDL-1.3-invariants-only", "GFDL-1.3-only"), ("GFDL-1.2-no-invariants-or-later",
+                                                    "GFDL-1.2-only"),
+    ("GFDL-1.1-or-later", "GFDL-1.1-only"), ("GFDL-1.3-only", "GFDL-1.3-only"),
+    ("MIT", "MIT"), ("GPL-2.0-only", "GPL-2.0-only"),
+])
+def test_variants_sharing_one_text_are_named_by_the_plain_one(name: str, plain: str) -> None:
+    assert licence_match.canonical(name) == plain
+
+
+def test_a_near_twin_without_its_mark_is_the_licence_it_is_twin_of() -> None:
+    assert licence_match.check_twin("Pixar", "Apache License Version 2.0 ...") == "Apache-2.0"
+    assert licence_match.check_twin("Pixar", "Modified Apache 2.0 License ...") == "Pixar"
+    assert licence_match.check_twin("MIT", "anything") == "MIT"
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("GPL-2.0-only", GPL2_NOTICE + "\nGNU GENERAL PUBLIC LICENSE\nTERMS AND CONDITIONS ...",
+     "GPL-2.0-or-later"),
+    ("LGPL-2.1-only", GPL2_NOTICE.replace("General", "Lesser General"), "LGPL-2.1-or-later"),
+    # a bare licence text ends with the notice as an example, after its terms: still -only
+    ("GPL-2.0-only", "GNU GENERAL PUBLIC LICENSE\nTERMS AND CONDITIONS ...\n" + GPL2_NOTICE,
+     "GPL-2.0-only"),
+    ("GPL-2.0-only", "GNU GENERAL PUBLIC LICENSE\nVersion 2, June 1991 ...", "GPL-2.0-only"),
+    ("MIT", GPL2_NOTICE, "MIT"),
+])
+def test_a_heading_any_later_version_notice_makes_a_gnu_licence_or_later(
+        name: str, text: str, expected: str) -> None:
+    assert licence_match.or_later(name, text) == expected
+
+
+def test_a_file_is_cut_at_separator_lines_and_short_parts_join_their_neighbour() -> None:
+    text = f"{mit('One')}\n{'-' * 40}\n{BSD_2}\n=====\nThat is all.\n"
+    parts = licence_match.sections(text)
+    assert len(parts) == 2
+    assert parts[0].startswith("MIT License")
+    assert "Redistribution and use" in parts[1] and "That is all." in parts[1]
+
+
+def test_a_file_is_cut_before_a_licence_title_followed_by_its_version() -> None:
+    body = " ".join(["word"] * 60)
+    text = f"Some licence\n{body}\n\nGNU GENERAL PUBLIC LICENSE\n   Version 3, 29 June 2007\n{body}"
+    parts = licence_match.sections(text)
+    assert len(parts) == 2
+    assert parts[1].startswith("GNU GENERAL PUBLIC LICENSE")
+
+
+def test_markdown_fences_and_quoted_blocks_cut_a_file() -> None:
+    text = f"{mit('One')}\n```\n{mit('Two')}\n```\n\"\"\"\n{BSD_2}\"\"\"\n"
+    assert len(licence_match.sections(text)) == 3
+
+
+def test_one_licence_is_one_section() -> None:
+    assert licence_match.sections(mit()) == [mit().rstrip("\n")]
+
+
+def test_the_supplement_matches_by_word_pairs_and_scores_unrelated_text_low() -> None:
+    supplement = licence_match.Supplement({"A": mit(), "B": BSD_2})
+    name, score = supplement.best(mit("Somebody Else").replace("\n", " "))
+    assert name == "A" and score > 0.95
+    assert supplement.best("a recipe for bread and butter")[1] < 0.1
+    assert licence_match.Supplement({}).best("anything") == ("", 0.0)
+
+
+def test_the_shipped_supplement_holds_what_askalono_lacks() -> None:
+    texts = licence_match.supplement().texts
+    assert "GPL-2.0-only WITH Classpath-exception-2.0" in texts
+    assert "GNU GENERAL PUBLIC LICENSE" not in texts["LGPL-3.0-only"]
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in texts["LGPL-3.0-only"]
+
+
+def test_the_supplement_is_built_from_what_askalono_does_not_name(tmp_path: Path) -> None:
+    folder = tmp_path / "licenses"
+    folder.mkdir()
+    lgpl = "GNU LESSER GENERAL PUBLIC LICENSE\nterms\n\nGNU GENERAL PUBLIC LICENSE\nmore"
+    for name, text in {"MIT": "mit text", "New-1.0": "new text", "LGPL-3.0-only": lgpl,
+                       "GPL-2.0-with-classpath-exception": "exception text", "Empty": ""}.items():
+        (folder / f"{name}.json").write_text(json.dumps({"licenseText": text}))
+    known = {"mit text": 1.0, "exception text": 0.1, "new text": 0.3}
+
+    def identify(text: str) -> tuple[str, float]:
+        return "X", known.get(text, 1.0)
+
+    texts = licence_match.build(folder, identify, 0.8)
+    assert texts == {"New-1.0": "new text",
+                     "GPL-2.0-only WITH Classpath-exception-2.0": "exception text",
+                     "LGPL-3.0-only": "GNU LESSER GENERAL PUBLIC LICENSE\nterms\n"}
+    first, second = tmp_path / "1.json.gz", tmp_path / "2.json.gz"
+    licence_match.write(texts, "test", first)
+    licence_match.write(texts, "test", second)
+    assert first.read_bytes() == second.read_bytes()  # reproducible bytes
+
+
+# --- identify: askalono and the above together -------------------------------------------------
+
+def test_two_licences_in_one_file_are_both_reported() -> None:
+    text = f"{mit()}\n{'-' * 72}\n\nParts are under this licence:\n\n{BSD_2}"
+    assert licences.identify(text) == "MIT AND BSD-2-Clause"
+
+
+def test_one_licence_repeated_for_bundled_code_is_reported_once() -> None:
+    text = f"{mit('Us')}\n{'-' * 72}\nbundled/x is:\n\n{mit('Them')}"
+    assert licences.identify(text) == "MIT"
+
+
+def test_a_text_askalono_lacks_is_named_by_the_supplement() -> None:
+    lgpl_alone = licence_match.supplement().texts["LGPL-3.0-only"]
+    assert licences.identify(lgpl_alone) == "LGPL-3.0-only"
+
+
+def test_what_neither_matcher_knows_stays_unknown() -> None:
+    assert licences.identify("Do what you like, but buy me a coffee.\n" * 5) == licences.UNKNOWN
