@@ -98,7 +98,7 @@ def real_files(python: str | None = None) -> dict[str, str]:
                        if p.is_file() and licences.is_licence_file(p.name)]
     candidates += sorted(Path("/usr/share/common-licenses").glob("*"))
     seen: set[str] = set()
-    found = {}
+    found: dict[str, str] = {}
     for path in sorted(candidates):
         if path.is_symlink() or not path.is_file():
             continue
@@ -234,6 +234,16 @@ class Comparison:
         return None
 
 
+def file_answer(text: str) -> str:
+    """What the scan reports for a licence file: its text identified, and every SPDX header
+    in it (a NOTICE file's `SPDX-License-Identifier: Apache-2.0`), joined by AND."""
+    found: list[str] = []
+    for hit in licences.find("LICENSE", text):
+        if hit.expression not in found and hit.expression != licences.UNKNOWN:
+            found.append(hit.expression)
+    return " AND ".join(f"({e})" if " OR " in e else e for e in found) or licences.UNKNOWN
+
+
 def rename(names: dict[str, str], match: re.Match[str]) -> str:
     return names.get(match.group(1), match.group(0))
 
@@ -263,7 +273,7 @@ def compare_licences(folder: Path | None, python: str, quick: bool) -> None:
                 path.write_text(text)
                 paths.append(path)
             started = time.perf_counter()
-            ours = [licences.identify(text) for text in texts.values()]
+            ours = [file_answer(text) for text in texts.values()]
             our_time = time.perf_counter() - started
             started = time.perf_counter()
             theirs = scancode(paths, python)

@@ -16,6 +16,9 @@ things follow from that, each handled here as plain data about the licence texts
   then the GPL 3.0 it incorporates, one MIT notice per bundled library) gets one answer from a
   whole-text match: `sections` cuts it at separator lines and licence titles so each part is
   matched on its own.
+- A file that is no licence text but holds a licence's standard notice ("Licensed under the
+  Apache License, Version 2.0...", a NOTICE file, a README-like LICENSE) is under that
+  licence: `notices`.
 - askalono's store predates licences and exceptions the SPDX list added since, and lacks every
   SPDX exception: the supplement (`bot/scan/data/licence-supplement.json.gz`) holds the SPDX
   list's own texts of exactly those, built by `python -m bot.scan.licence_match build DIR` from
@@ -169,6 +172,59 @@ class Supplement:
         scored = ((dice(pairs, reference), name) for name, reference in self.pairs.items())
         score, name = max(scored, default=(0.0, ""))
         return name, score
+
+
+def containment(text: frozenset[tuple[str, str]], reference: frozenset[tuple[str, str]]) -> float:
+    """How much of the reference's word pairs the text holds: 1.0 when all of it is in there."""
+    return len(text & reference) / len(reference) if reference else 0.0
+
+
+NOTICES = {
+    # The standard notices by which a file is put under a licence, as the licences' own
+    # "how to apply" appendices and the SPDX list's standard headers give them. A file that
+    # holds a whole notice (word pairs: comment marks, layout and punctuation do not count)
+    # is under that licence, whatever else is around it (copyright lines, a product name).
+    "Apache-2.0": 'Licensed under the Apache License, Version 2.0 (the "License"); you may '
+                  "not use this file except in compliance with the License. You may obtain a "
+                  "copy of the License at http://www.apache.org/licenses/LICENSE-2.0",
+    "MPL-2.0": "This Source Code Form is subject to the terms of the Mozilla Public License, "
+               "v. 2.0. If a copy of the MPL was not distributed with this file, You can "
+               "obtain one at http://mozilla.org/MPL/2.0/.",
+    "GPL-2.0-or-later": "you can redistribute it and/or modify it under the terms of the GNU "
+                        "General Public License as published by the Free Software Foundation; "
+                        "either version 2 of the License, or (at your option) any later version.",
+    "GPL-3.0-or-later": "you can redistribute it and/or modify it under the terms of the GNU "
+                        "General Public License as published by the Free Software Foundation, "
+                        "either version 3 of the License, or (at your option) any later version.",
+    "LGPL-2.1-or-later": "you can redistribute it and/or modify it under the terms of the GNU "
+                         "Lesser General Public License as published by the Free Software "
+                         "Foundation; either version 2.1 of the License, or (at your option) "
+                         "any later version.",
+    "LGPL-3.0-or-later": "you can redistribute it and/or modify it under the terms of the GNU "
+                         "Lesser General Public License as published by the Free Software "
+                         "Foundation, either version 3 of the License, or (at your option) any "
+                         "later version.",
+    "AGPL-3.0-or-later": "you can redistribute it and/or modify it under the terms of the GNU "
+                         "Affero General Public License as published by the Free Software "
+                         "Foundation, either version 3 of the License, or (at your option) any "
+                         "later version.",
+    "EPL-2.0": "This program and the accompanying materials are made available under the "
+               "terms of the Eclipse Public License 2.0 which is available at "
+               "http://www.eclipse.org/legal/epl-2.0",
+}
+MIN_CONTAINED = 0.95
+
+
+@cache
+def _notice_pairs() -> dict[str, frozenset[tuple[str, str]]]:
+    return {name: word_pairs(text) for name, text in NOTICES.items()}
+
+
+def notices(text: str) -> list[str]:
+    """The licences whose standard notice the text holds whole, in NOTICES order."""
+    pairs = word_pairs(text)
+    return [name for name, reference in _notice_pairs().items()
+            if containment(pairs, reference) >= MIN_CONTAINED]
 
 
 @cache

@@ -59,8 +59,8 @@ def identify(text: str) -> str:
     A whole text that askalono matches at SHALLOW_LIMIT or better is that one licence;
     otherwise a text cut into several parts (`licence_match.sections`: separator lines,
     licence titles) is the AND of what its parts are, each matched on its own. What askalono
-    cannot name at its threshold goes to the supplement; what neither names is unknown, never
-    guessed.
+    cannot name at its threshold goes to the supplement, then to the standard notices; what
+    none of them names is unknown, never guessed.
     pyaskalono loads its licence store on every call (~0.2 s), so each distinct text is
     matched once. The text goes in whole: dropping copyright lines or spacing lowers the score
     of licences whose text holds them (libtiff) and tips near-twins (ISC and 0BSD)."""
@@ -91,11 +91,14 @@ GPL3_AFTER_LGPL3 = re.compile(r"GNU\s+GENERAL\s+PUBLIC\s+LICENSE\s+Version\s+3,\
 def name(match: Any, text: str) -> str:
     """What one askalono match says of a text: its licence at askalono's threshold, named by
     its plain variant and checked against its near twins; else the supplement's (the texts
-    askalono's store lacks) at the same threshold; else LicenseRef-unknown."""
+    askalono's store lacks) at the same threshold; else the licences whose standard notice
+    the text holds; else LicenseRef-unknown."""
     if match.score >= MIN_SCORE:
         return licence_match.check_twin(licence_match.canonical(str(match.name)), text)
     found, score = licence_match.supplement().best(text)
-    return found if score >= MIN_SCORE else UNKNOWN
+    if score >= MIN_SCORE:
+        return found
+    return " AND ".join(licence_match.notices(text)) or UNKNOWN
 
 
 def _unique(expressions: Iterable[str]) -> list[str]:

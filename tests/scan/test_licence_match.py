@@ -156,3 +156,36 @@ def test_a_text_askalono_lacks_is_named_by_the_supplement() -> None:
 
 def test_what_neither_matcher_knows_stays_unknown() -> None:
     assert licences.identify("Do what you like, but buy me a coffee.\n" * 5) == licences.UNKNOWN
+
+
+APACHE_NOTICE = """#
+# Copyright (c) Example Inc. and others.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS.
+"""
+
+
+def test_a_standard_notice_is_found_whatever_surrounds_it() -> None:
+    assert licence_match.notices(APACHE_NOTICE) == ["Apache-2.0"]
+    mpl = ("ca-bundle.crt: a bundle of certificates.\n***** BEGIN LICENSE BLOCK *****\n"
+           "This Source Code Form is subject to the terms of the Mozilla Public License,\n"
+           "v. 2.0. If a copy of the MPL was not distributed with this file, You can obtain\n"
+           "one at http://mozilla.org/MPL/2.0/.\n***** END LICENSE BLOCK *****\n")
+    assert licence_match.notices(mpl) == ["MPL-2.0"]
+
+
+def test_a_notice_without_any_later_version_is_not_the_or_later_one() -> None:
+    only = GPL2_NOTICE.replace(", or (at your option) any later version", "")
+    assert licence_match.notices(only) == []
+    assert licence_match.notices(GPL2_NOTICE) == ["GPL-2.0-or-later"]
+
+
+def test_a_licence_file_that_is_a_notice_is_identified_by_it() -> None:
+    assert licences.identify(APACHE_NOTICE) == "Apache-2.0"
