@@ -111,9 +111,24 @@ def _unique(expressions: Iterable[str]) -> list[str]:
 
 
 def find(path: str, text: str) -> list[LicenceHit]:
-    """The licence statements of one file: its text if it is a licence file, and its headers."""
-    hits = [LicenceHit(identify(text), "file")] if is_licence_file(path) else []
-    return hits + [hit for _, hit in headers_in(Batch([text]))]
+    """The licence statements of one file: its text if it is a licence file, and its headers
+    (but the ones a licence text quotes, see `quoted`)."""
+    file = identify(text) if is_licence_file(path) else None
+    hits = [LicenceHit(file, "file")] if file is not None else []
+    return hits + [hit for _, hit in headers_in(Batch([text])) if not quoted(hit, file)]
+
+
+HEADING_LINES = 5
+
+
+def quoted(header: LicenceHit, file: str | None) -> bool:
+    """True for an SPDX header inside the text of an identified licence, below its first
+    HEADING_LINES lines: licences that tell how to apply them quote one (CAL-1.0 quotes
+    `SPDX-License-Identifier: CAL-1.0-Combined-Work-Exception`), which says nothing about the
+    repository. A header heading a licence file, or in a NOTICE file whose text is no licence,
+    still counts."""
+    return (file is not None and file != UNKNOWN and header.line is not None
+            and header.line > HEADING_LINES)
 
 
 def headers_in(batch: Batch) -> list[tuple[int, LicenceHit]]:

@@ -48,7 +48,12 @@ class _Findings:
     def read_files(self, paths: list[str], texts: list[str]) -> None:
         """Every detector over a batch of working-tree files."""
         batch = Batch(texts)
+        identified = {index: licences.identify(text)
+                      for index, (path, text) in enumerate(zip(paths, texts, strict=True))
+                      if licences.is_licence_file(path)}
         for index, hit in licences.headers_in(batch):
+            if licences.quoted(hit, identified.get(index)):
+                continue
             where = (hit.expression, hit.source, licences.is_third_party(paths[index]))
             self.licences[where].append(Location(path=paths[index], line=hit.line))
         for index, secret in secrets.find_in(batch):
@@ -57,10 +62,10 @@ class _Findings:
             self.crypto[(kind, what)].append((Location(path=paths[index]), count))
         for (index, kind, target), count in internal.find_in(batch, paths, self.hosts).items():
             self.internal[(kind, target)].append((Location(path=paths[index]), count))
+        for index, expression in identified.items():
+            where = (expression, "file", licences.is_third_party(paths[index]))
+            self.licences[where].append(Location(path=paths[index]))
         for path, text in zip(paths, texts, strict=True):
-            if licences.is_licence_file(path):
-                where = (licences.identify(text), "file", licences.is_third_party(path))
-                self.licences[where].append(Location(path=path))
             if personal_data.is_data_file(path):
                 for kind, count in personal_data.count(text).items():
                     self.personal[kind].append((Location(path=path), count))

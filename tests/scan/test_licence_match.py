@@ -189,3 +189,14 @@ def test_a_notice_without_any_later_version_is_not_the_or_later_one() -> None:
 
 def test_a_licence_file_that_is_a_notice_is_identified_by_it() -> None:
     assert licences.identify(APACHE_NOTICE) == "Apache-2.0"
+
+
+def test_a_header_quoted_inside_a_licence_text_is_not_a_statement_about_the_repository() -> None:
+    quoting = mit() + "\nTo apply it, mark each file with:\n\nSPDX-License-Identifier: MIT-0\n"
+    assert licences.find("LICENSE", quoting) == [licences.LicenceHit("MIT", "file")]
+    heading = "SPDX-License-Identifier: MIT OR Apache-2.0\n\n" + mit()
+    assert licences.find("LICENSE", heading) == [
+        licences.LicenceHit("MIT", "file"), licences.LicenceHit("MIT OR Apache-2.0", "header", 1)]
+    notice = "Example\n" * 8 + "SPDX-License-Identifier: CC-BY-4.0\n"
+    assert licences.find("NOTICE", notice) == [licences.LicenceHit(licences.UNKNOWN, "file"),
+                                               licences.LicenceHit("CC-BY-4.0", "header", 9)]
