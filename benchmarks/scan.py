@@ -143,9 +143,10 @@ licences = m.load_licenses()
 spdx = {k.lower() for l in licences.values() for k in [l.spdx_license_key or "",
         *(l.other_spdx_license_keys or [])] if k and not k.startswith("LicenseRef")}
 texts = {k: licences[k].text for k in keys if k in licences and licences[k].text}
-english = {k: licences[k[:-3]].spdx_license_key for k in keys if k.endswith("-en")
-           and k[:-3] in licences and licences[k[:-3]].spdx_license_key
-           and not licences[k[:-3]].spdx_license_key.startswith("LicenseRef")}
+plain = {k.replace(".", "-"): l.spdx_license_key for k, l in licences.items()
+         if l.spdx_license_key and not l.spdx_license_key.startswith("LicenseRef")}
+english = {k: plain[other] for k in keys if k.endswith("-en")
+           for other in (k[:-3], k[:-3] + "-de", k[:-3] + "-fr") if other in plain}
 print(json.dumps({"texts": texts, "spdx": sorted(spdx), "english": english}))
 """
 DISCLAIMER = "LicenseRef-scancode-warranty-disclaimer"
@@ -173,7 +174,8 @@ class Comparison:
       for that licence does not cover; a disclaimer grants and requires nothing, and the
       licence's own text holds it, so "X AND warranty-disclaimer" is X.
     - `english`: ScanCode reports `LicenseRef-scancode-K-en`, its name for the English text
-      of a licence whose French or German text is ScanCode's K with SPDX id S (CeCILL-B,
+      of a licence whose French or German text is ScanCode's K, K-fr or K-de (dots as
+      dashes) with SPDX id S (CeCILL-B,
       CeCILL-C, DL-DE-BY-2.0), where we report S: the SPDX list has one id for the licence
       in every language, and its own text under S is the English one.
     """
@@ -190,7 +192,7 @@ class Comparison:
         keys = sorted({k for answer in answers for k in SCANCODE_REF.findall(answer)}
                       - set(self.names) - set(self.english) - self.asked)
         self.asked.update(keys)
-        if not keys:
+        if not keys and self.known:
             return
         out = subprocess.run([self.python, "-c", SCANCODE_KEYS], input=json.dumps(keys),
                              capture_output=True, text=True, check=True).stdout
@@ -295,8 +297,18 @@ def compare_licences(folder: Path | None, python: str, quick: bool) -> None:
                   f"{by_rule}); {no_id} of the disagreements are texts ScanCode gives no SPDX id "
                   f"(LicenseRef-scancode-...); ours {our_time:.1f} s, ScanCode "
                   f"{their_time:.1f} s (with its index load)")
+            lacking = [label for label in texts if label.startswith("spdx/")
+                       and label.removeprefix("spdx/").lower() not in comparison.known]
+            if lacking:
+                missed = sum(1 for label, _, _ in disagreements if label in lacking)
+                knows = len(texts) - len(lacking)
+                print(f"    {len(lacking)} of these texts are of SPDX ids ScanCode's data lacks "
+                      f"(it cannot name them; {missed} of them disagree); on the {knows} texts "
+                      f"whose id it has: {knows - len(disagreements) + missed}/{knows} agree "
+                      f"({(knows - len(disagreements) + missed) / max(1, knows):.1%})")
             for label, o, t in disagreements:
-                print(f"    {label}: ours {o!r}, ScanCode {t or 'nothing'!r}")
+                lacks = " (an id ScanCode's data lacks)" if label in lacking else ""
+                print(f"    {label}: ours {o!r}, ScanCode {t or 'nothing'!r}{lacks}")
     if comparison.names or comparison.english:
         print("  ScanCode names without an SPDX id, as the scancode-name and english rules "
               "read them:")
