@@ -103,6 +103,7 @@ SEPARATOR = re.compile(r"^[ \t]*(?:([-=*_~#+])[ \t]*(?:\1[ \t]*){4,}"  # -----, 
                        r"|```+[\w-]*|\"\"\"|\'\'\')[ \t]*$")  # Markdown fences, quoted blocks
 TITLE = re.compile(r"^[ \t]*(?:the[ \t]+)?[\w ,.()'-]{0,60}\blicen[cs]e\b[\w ,.()'-]{0,30}$",
                    re.IGNORECASE)
+COPYRIGHT = re.compile(r"^[ \t]*(?:copyright\b|\(c\)|©)", re.IGNORECASE)
 VERSION = re.compile(r"^[ \t]*version[ \t]+\d", re.IGNORECASE)
 MIN_WORDS = 40
 MAX_SECTIONS = 12
@@ -110,14 +111,16 @@ MAX_SECTIONS = 12
 
 def sections(text: str) -> list[str]:
     """The parts of a text that may each be a licence: cut at separator lines (`-----`,
-    `=====`...) and before licence titles followed by a version line ("GNU GENERAL PUBLIC
-    LICENSE" / "Version 3, 29 June 2007", "Apache License" / "Version 2.0"), which only start a
-    licence. Parts under MIN_WORDS words join the part before them (a copyright line is not a
-    licence); one part means the text is not cut."""
+    `=====`...), before a copyright line that starts a paragraph (bundled licences, one after
+    the other, each under its own copyright), and before licence titles followed by a version
+    line ("GNU GENERAL PUBLIC LICENSE" / "Version 3, 29 June 2007", "Apache License" / "Version
+    2.0"), which only start a licence. Parts under MIN_WORDS words join the part before them
+    (a copyright line alone is not a licence); one part means the text is not cut."""
     lines = text.splitlines()
     cuts = [0]
     for index, line in enumerate(lines):
-        if SEPARATOR.match(line):
+        starts_paragraph = index > 0 and not lines[index - 1].strip()
+        if SEPARATOR.match(line) or (starts_paragraph and COPYRIGHT.match(line)):
             cuts.append(index)
         elif index > 0 and TITLE.match(line) and len(line.split()) <= 8:
             following = next((other for other in lines[index + 1:index + 4] if other.strip()), "")
@@ -142,8 +145,7 @@ def sections(text: str) -> list[str]:
 # --- the supplement ---------------------------------------------------------------------------
 
 WORD = re.compile(r"[a-z0-9]+")
-SPELLING = {"licence": "license", "licences": "licenses", "licenced": "licensed",
-            "licensor": "licensor", "copyright": "copyright", "&": "and"}
+SPELLING = {"licence": "license", "licences": "licenses", "licenced": "licensed"}
 
 
 def word_pairs(text: str) -> frozenset[tuple[str, str]]:
@@ -208,6 +210,7 @@ NOTICES = {
                          "Affero General Public License as published by the Free Software "
                          "Foundation, either version 3 of the License, or (at your option) any "
                          "later version.",
+    "MIT": "Licensed under the MIT license",
     "EPL-2.0": "This program and the accompanying materials are made available under the "
                "terms of the Eclipse Public License 2.0 which is available at "
                "http://www.eclipse.org/legal/epl-2.0",

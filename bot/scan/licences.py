@@ -102,11 +102,13 @@ def name(match: Any, text: str) -> str:
 
 
 def _unique(expressions: Iterable[str]) -> list[str]:
-    """The known expressions, each once, in order."""
+    """The known expressions, each once, in order; a part that is an AND of licences counts
+    as each of them (a part with the Apache 2.0 and MIT notices and another with the MIT text
+    make `Apache-2.0 AND MIT`)."""
     found: list[str] = []
     for expression in expressions:
-        if expression != UNKNOWN and expression not in found:
-            found.append(expression)
+        terms = [expression] if " OR " in expression else expression.split(" AND ")
+        found += [term for term in terms if term != UNKNOWN and term not in found]
     return found
 
 

@@ -200,3 +200,23 @@ def test_a_header_quoted_inside_a_licence_text_is_not_a_statement_about_the_repo
     notice = "Example\n" * 8 + "SPDX-License-Identifier: CC-BY-4.0\n"
     assert licences.find("NOTICE", notice) == [licences.LicenceHit(licences.UNKNOWN, "file"),
                                                licences.LicenceHit("CC-BY-4.0", "header", 9)]
+
+
+def test_bundled_licences_each_under_its_own_copyright_are_cut_apart() -> None:
+    text = f"{mit('One')}\n\n{BSD_2}"  # BSD_2 starts with its copyright line
+    parts = licence_match.sections(text)
+    assert len(parts) == 2
+    assert parts[1].startswith("Copyright (c) 2020 Someone")
+    # copyright lines in a row, or inside a paragraph, do not cut
+    assert len(licence_match.sections("Copyright A\nCopyright B\n" + mit())) == 1
+
+
+def test_a_short_reference_notice_names_the_licence() -> None:
+    text = "QRCode for JavaScript\nCopyright (c) 2009 K\n\n Licensed under the MIT license:\n"
+    assert licence_match.notices(text) == ["MIT"]
+    assert licence_match.notices("Dual licensed under the MIT and GPL licenses.") == []
+
+
+def test_each_licence_of_a_file_is_reported_once() -> None:
+    text = f"{APACHE_NOTICE}\nLicensed under the MIT license.\n\n{mit('Them')}"
+    assert licences.identify(text) == "Apache-2.0 AND MIT"
