@@ -1,4 +1,6 @@
 """Licences: licence files identified by askalono's matcher against the SPDX licence texts,
+with what its single whole-text match cannot say added by `licence_match` (files holding
+several licences, plain variants, near twins, `-or-later` notices, texts its store lacks),
 `SPDX-License-Identifier` headers parsed as SPDX expressions (license-expression), and copyleft
 classified by ScanCode's licence categories (shipped inside license-expression)."""
 
@@ -70,11 +72,11 @@ def identify(text: str) -> str:
     if match.score < SHALLOW_LIMIT:
         parts = licence_match.sections(text)
         if len(parts) > 1:
-            found = _unique(licence_match.or_later(name(askalono.identify(part), part), text)
+            found = _unique(licence_match.or_later(named(askalono.identify(part), part), text)
                             for part in parts)
             if found:
                 return " AND ".join(found)
-    whole = name(match, text)
+    whole = named(match, text)
     if whole == "LGPL-3.0-only" and GPL3_AFTER_LGPL3.search(text):
         # askalono's LGPL 3.0 text carries the GPL 3.0 it incorporates, so the pair matches
         # as one; the file holds both licence texts, as the SPDX list's LGPL-3.0 text does
@@ -88,7 +90,7 @@ licence in the file, so the file is not cut into parts."""
 GPL3_AFTER_LGPL3 = re.compile(r"GNU\s+GENERAL\s+PUBLIC\s+LICENSE\s+Version\s+3,\s+29\s+June\s+2007")
 
 
-def name(match: Any, text: str) -> str:
+def named(match: Any, text: str) -> str:
     """What one askalono match says of a text: its licence at askalono's threshold, named by
     its plain variant and checked against its near twins; else the supplement's (the texts
     askalono's store lacks) at the same threshold; else the licences whose standard notice
