@@ -6,7 +6,8 @@ things follow from that, each handled here as plain data about the licence texts
 - Variants whose licence text is the same word for word (`GFDL-1.3-invariants-only`,
   `GFDL-1.3-no-invariants-or-later`... share the text of `GFDL-1.3-only`) are told apart by the
   notice that applies the licence, not by the licence text; askalono names one of them at
-  random, the text says only the plain one: `VARIANTS`.
+  random: the text is named by the plain one (`canonical`), and by the variant its heading
+  notice names when it has one (`variant`).
 - A near twin askalono picks must show what makes it the twin (the `Pixar` licence is Apache
   2.0 with Pixar's name in it: without the name, it is `Apache-2.0`): `TWINS`.
 - A GNU licence applied "or (at your option) any later version" by the notice heading the
@@ -77,8 +78,8 @@ def check_twin(name: str, text: str) -> str:
 
 
 GNU_ONLY = re.compile(r"^((?:A|L)?GPL-\d\.\d)-only$")
-ANY_LATER = re.compile(r"version\s+\d(?:\.\d)?\s+of\s+the\s+licen[cs]e,?\s+or\s+\(at\s+your\s+"
-                       r"option\)\s+any\s+later\s+version", re.IGNORECASE)
+ANY_LATER = re.compile(r"version\s+\d(?:\.\d)?(?:\s+of\s+the\s+licen[cs]e)?,?\s+or\s+\(at\s+"
+                       r"your\s+option\)\s+any\s+later\s+version", re.IGNORECASE)
 TERMS = re.compile(r"TERMS\s+AND\s+CONDITIONS", re.IGNORECASE)
 
 
@@ -94,6 +95,43 @@ def or_later(name: str, text: str) -> str:
     terms = TERMS.search(text)
     if later is not None and (terms is None or later.start() < terms.start()):
         return f"{match.group(1)}-or-later"
+    return name
+
+
+GFDL = re.compile(r"^GFDL-(\d\.\d)-only$")
+GFDL_TITLE = re.compile(r"GNU\s+Free\s+Documentation\s+Licen[cs]e\s+Version\s+\d", re.IGNORECASE)
+OFL = re.compile(r"^OFL-(1\.[01])$")
+OFL_TITLE = re.compile(r"SIL\s+OPEN\s+FONT\s+LICEN[CS]E\s+Version", re.IGNORECASE)
+
+
+def _preamble(text: str, title: re.Pattern[str]) -> str:
+    """The text before the licence's own title: the notice applying it, if any."""
+    found = title.search(text)
+    return text[:found.start()] if found else ""
+
+
+def variant(name: str, text: str) -> str:
+    """The SPDX variant a notice heading the licence text names: the GFDL's "with no Invariant
+    Sections" or "with the Invariant Sections being..." and "or any later version"
+    (`GFDL-1.3-no-invariants-or-later`), the OFL's "with Reserved Font Name" (`OFL-1.1-RFN`),
+    or a notice that applies the OFL without one (`OFL-1.1-no-RFN`). Only the notice before the
+    licence's title counts: the GFDL ends with both Invariant Sections examples."""
+    gfdl = GFDL.match(name)
+    if gfdl is not None:
+        notice = " ".join(_preamble(text, GFDL_TITLE).split()).lower()
+        if "free documentation license" not in notice:
+            return name
+        kind = ("no-invariants-" if "with no invariant sections" in notice else
+                "invariants-" if "with the invariant sections being" in notice else "")
+        later = "or-later" if "any later version" in notice else "only"
+        return f"GFDL-{gfdl.group(1)}-{kind}{later}"
+    ofl = OFL.match(name)
+    if ofl is not None:
+        notice = " ".join(_preamble(text, OFL_TITLE).split()).lower()
+        if "reserved font name" in notice:
+            return f"{name}-RFN"
+        if "licensed under the sil open font license" in notice:
+            return f"{name}-no-RFN"
     return name
 
 

@@ -96,7 +96,8 @@ def named(match: Any, text: str) -> str:
     askalono's store lacks) at the same threshold; else the licences whose standard notice
     the text holds; else LicenseRef-unknown."""
     if match.score >= MIN_SCORE:
-        return licence_match.check_twin(licence_match.canonical(str(match.name)), text)
+        plain = licence_match.canonical(str(match.name))
+        return licence_match.variant(licence_match.check_twin(plain, text), text)
     found, score = licence_match.supplement().best(text)
     if score >= MIN_SCORE:
         return found

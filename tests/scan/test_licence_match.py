@@ -220,3 +220,35 @@ def test_a_short_reference_notice_names_the_licence() -> None:
 def test_each_licence_of_a_file_is_reported_once() -> None:
     text = f"{APACHE_NOTICE}\nLicensed under the MIT license.\n\n{mit('Them')}"
     assert licences.identify(text) == "Apache-2.0 AND MIT"
+
+
+GFDL_BODY = "GNU Free Documentation License\nVersion 1.3, 3 November 2008\n\n0. PREAMBLE ..."
+OFL_BODY = "SIL OPEN FONT LICENSE Version 1.1 - 26 February 2007\n\nPREAMBLE ..."
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("GFDL-1.3-only", GFDL_BODY, "GFDL-1.3-only"),
+    ("GFDL-1.3-only", "Permission is granted to copy, distribute and/or modify this document "
+     "under the terms of the GNU Free Documentation License, Version 1.3 or any later version; "
+     "with no Invariant Sections, no Front-Cover Texts.\n\n" + GFDL_BODY,
+     "GFDL-1.3-no-invariants-or-later"),
+    ("GFDL-1.3-only", "... under the terms of the GNU Free Documentation License, Version 1.3; "
+     "with the Invariant Sections being Foo.\n\n" + GFDL_BODY, "GFDL-1.3-invariants-only"),
+    # the examples in the GFDL's own addendum, after its title, say nothing of this file
+    ("GFDL-1.3-only", GFDL_BODY + "\nwith no Invariant Sections ... any later version",
+     "GFDL-1.3-only"),
+    ("OFL-1.1", "Copyright 2020 A, with Reserved Font Name Sans.\n\n" + OFL_BODY, "OFL-1.1-RFN"),
+    ("OFL-1.1", "This Font Software is licensed under the SIL Open Font License, Version 1.1.\n"
+     + OFL_BODY, "OFL-1.1-no-RFN"),
+    ("OFL-1.1", OFL_BODY, "OFL-1.1"),
+    ("MIT", "with Reserved Font Name", "MIT"),
+])
+def test_the_notice_heading_a_licence_names_its_variant(
+        name: str, text: str, expected: str) -> None:
+    assert licence_match.variant(name, text) == expected
+
+
+def test_a_gpl_1_notice_without_of_the_license_is_or_later_too() -> None:
+    notice = ("under the terms of the GNU General Public License as published by the Free "
+              "Software Foundation; either version 1, or (at your option) any later version.")
+    assert licence_match.or_later("GPL-1.0-only", notice) == "GPL-1.0-or-later"
