@@ -5,15 +5,17 @@ detect-secrets' own time on the same repository.
 Run from the repository root: python -m benchmarks.scan [--quick] [--spdx-texts DIR]
 [--scancode-python PATH] [--files N --commits N] [--only licences|secrets|speed]
 
-- Licences: our identification (askalono for texts, license-expression for headers) against
-  ScanCode's `detected_license_expression_spdx` on (1) the SPDX licence list texts: the
-  `licenses/` folder of the npm package spdx-license-list (`npm pack spdx-license-list`), or,
-  without --spdx-texts, ScanCode's own copies of the texts that have an SPDX id (said in the
-  output); (2) real licence files: the LICENSE and COPYING files of the installed Python
-  packages and of /usr/share/common-licenses; (3) edited copies of common licences: a
-  copyright header, rewrapped lines, a changed word, a Markdown title. Prints the agreement and
-  every disagreement. ScanCode runs in --scancode-python (default: $SCANCODE_PYTHON, else this
-  interpreter), since its pinned dependencies clash with the test tools.
+- Licences: what the scan reports for a licence file (its text identified, its SPDX headers)
+  against ScanCode's `detected_license_expression_spdx` on (1) the SPDX licence list texts:
+  the `licenses/` folder of the npm package spdx-license-list (`npm pack spdx-license-list`),
+  or, without --spdx-texts, ScanCode's own copies of the texts that have an SPDX id (said in
+  the output); (2) real licence files: the LICENSE, COPYING and NOTICE files of the installed
+  Python packages (this interpreter's and ScanCode's), of npm and its dependencies, and of
+  /usr/share/common-licenses; (3) edited copies of common licences: a copyright header,
+  rewrapped lines, a changed word, a Markdown title. Prints the agreement, how many agreements
+  each equivalence rule of `Comparison` made, and every disagreement. ScanCode runs in
+  --scancode-python (default: $SCANCODE_PYTHON, else this interpreter), since its pinned
+  dependencies clash with the test tools.
 - Secrets: a repository with every planted credential kind in files and in old commits (some
   removed), and a file of look-alikes: recall and findings on look-alikes.
 - Speed: a repository of --files files and --commits commits made with git fast-import, scanned
