@@ -72,7 +72,7 @@ def identify(text: str) -> str:
     if match.score < SHALLOW_LIMIT:
         parts = licence_match.sections(text)
         if len(parts) > 1:
-            found = _unique(licence_match.or_later(named(askalono.identify(part), part), text)
+            found = _unique(_in_file(named(askalono.identify(part), part), text)
                             for part in parts)
             if found:
                 return " AND ".join(found)
@@ -81,7 +81,15 @@ def identify(text: str) -> str:
         # askalono's LGPL 3.0 text carries the GPL 3.0 it incorporates, so the pair matches
         # as one; the file holds both licence texts, as the SPDX list's LGPL-3.0 text does
         return "LGPL-3.0-only AND GPL-3.0-only"
-    return licence_match.or_later(whole, text)
+    return _in_file(whole, text)
+
+
+def _in_file(expression: str, text: str) -> str:
+    """A part's licence as the whole file's heading notice applies it: `-or-later`, and the
+    GFDL's and OFL's variants (a notice and the licence it applies may fall in two parts)."""
+    if " " in expression:
+        return expression
+    return licence_match.variant(licence_match.or_later(expression, text), text)
 
 
 SHALLOW_LIMIT = 0.99

@@ -252,3 +252,10 @@ def test_a_gpl_1_notice_without_of_the_license_is_or_later_too() -> None:
     notice = ("under the terms of the GNU General Public License as published by the Free "
               "Software Foundation; either version 1, or (at your option) any later version.")
     assert licence_match.or_later("GPL-1.0-only", notice) == "GPL-1.0-or-later"
+
+
+def test_a_heading_notice_applies_to_the_licence_text_in_another_part() -> None:
+    text = (f"This Font Software is licensed under the SIL Open Font License, with Reserved Font "
+            f"Name Sans.\n{'-' * 40}\n{OFL_BODY}")
+    assert licences._in_file("OFL-1.1", text) == "OFL-1.1-RFN"
+    assert licences._in_file("MIT AND OFL-1.1", text) == "MIT AND OFL-1.1"
