@@ -10,6 +10,7 @@ entries that would need an answer with no cautious reading are left out.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 
 from bot.core.conditions import CONDITIONS
@@ -30,9 +31,34 @@ from bot.core.texts import answer_text, flag_notes, learn_more, next_steps
 Outcome = tuple[Decision, dict[str, AnswerValue]]
 
 
+# The recommendation is a pure function of the flow and the relevant answers, and "what would
+# change" re-assesses hundreds of changed answer sets (about 20 ms for some answer sets, most of
+# a finishing turn's CPU). Many people give the same answers, so the last recommendations are
+# remembered (least recently used out first). The entry keeps its
+# flow, so `id(flow)` in the key cannot be reused by another flow while the entry lives; the
+# models are frozen, so sharing one is safe.
+_CACHE_SIZE = 512
+_recommended: OrderedDict[tuple[int, tuple[tuple[str, str | tuple[str, ...]], ...]],
+                          tuple[FlowDefinition, Recommendation]] = OrderedDict()
+
+
 def recommend(answers: Answers, asked: list[str], flow: FlowDefinition) -> Recommendation:
     """The full recommendation for the answers to the questions a walk of the flow asked."""
     relevant = {q: answers[q] for q in asked if q in answers}
+    key = (id(flow), tuple((q, a if isinstance(a, str) else tuple(a))
+                           for q, a in relevant.items()))
+    hit = _recommended.get(key)
+    if hit is not None and hit[0] is flow:
+        _recommended.move_to_end(key)
+        return hit[1]
+    made = _recommend(relevant, flow)
+    _recommended[key] = (flow, made)
+    if len(_recommended) > _CACHE_SIZE:
+        _recommended.popitem(last=False)
+    return made
+
+
+def _recommend(relevant: dict[str, AnswerValue], flow: FlowDefinition) -> Recommendation:
     d = decide(relevant)
     return Recommendation(
         path=d.path,

@@ -6,7 +6,9 @@ readers read it. Action ids and button values are the contract with `slack.py`.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +31,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.answers import chosen
+from bot.core.flow import Question
 from bot.core.outcomes import AnswerValue, Recommendation
 from bot.core.replies import AskQuestion, Closed, Notice
 from bot.report import Report
@@ -112,9 +115,44 @@ def _checkboxes(reply: AskQuestion) -> CheckboxesElement:
                              initial_options=[o for o in options if o.value in earlier] or None)
 
 
+# Building and validating the slack_sdk models costs more than the rest of a turn's own work,
+# and a question looks the same for everyone at the same step but for the ref its buttons carry.
+# So each shape (question, progress, earlier answer, back or not) is built and validated once
+# with a stand-in ref, and each turn copies it with its own ref in the buttons' values. The
+# stand-in is longer than any ref (a conversation id is at most 64 characters), so Slack's
+# length limits are checked against a value at least as long as the real one.
+_REF_SLOT = "<ref>" * 20
+_SHAPES = 256
+_questions: OrderedDict[tuple[object, ...], tuple[Question, Message]] = OrderedDict()
+
+
 def question(reply: AskQuestion) -> Message:
     """One question: prompt, a button per option (or checkboxes and Continue when several may
     be ticked), why-we-ask, back, cancel, and progress."""
+    previous = reply.previous
+    key = (id(reply.question), reply.progress.index, reply.progress.total, reply.can_go_back,
+           previous if previous is None or isinstance(previous, str) else tuple(previous))
+    hit = _questions.get(key)
+    if hit is None or hit[0] is not reply.question:  # the entry keeps its question: ids stay
+        hit = (reply.question, _question(reply, _REF_SLOT))
+        _questions[key] = hit
+        if len(_questions) > _SHAPES:
+            _questions.popitem(last=False)
+    shape = hit[1]
+    return Message(text=shape.text, blocks=[_with_ref(block, reply.ref) for block in shape.blocks])
+
+
+def _with_ref(node: Any, ref: str) -> Any:
+    """A copy of rendered blocks with `ref` in the buttons' values (the only place it goes)."""
+    if isinstance(node, dict):
+        return {key: value.replace(_REF_SLOT, ref) if key == "value" and isinstance(value, str)
+                else _with_ref(value, ref) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_ref(item, ref) for item in node]
+    return node
+
+
+def _question(reply: AskQuestion, ref: str) -> Message:
     q = reply.question
     numbered = "  ".join(f"{i}. {o.label}" for i, o in enumerate(q.options, start=1))
     if q.multiple:
@@ -122,20 +160,20 @@ def question(reply: AskQuestion) -> Message:
             _section(f"*{escape(q.prompt)}*"),
             ActionsBlock(block_id=f"{TICKS}:{q.id}", elements=[_checkboxes(reply)]),
             ActionsBlock(block_id=f"answers:{q.id}", elements=[_button(
-                "Continue", CONTINUE, reply.ref, "primary",
+                "Continue", CONTINUE, ref, "primary",
                 f"Continue with the ticked answers to: {q.prompt}")])]
         typed = "or type numbers, like 1, 3 (none: tick nothing)"
     else:
-        answers = [_button(o.label, f"answer:{o.id}", answer_value(reply.ref, o.id),
+        answers = [_button(o.label, f"answer:{o.id}", answer_value(ref, o.id),
                            "primary" if o.id == reply.previous else None,
                            answer_label(o.label, q.prompt)) for o in q.options]
         shown = [_section(f"*{escape(q.prompt)}*"),
                  ActionsBlock(block_id=f"answers:{q.id}", elements=answers)]
         typed = "or type a number"
-    controls = [_button("Why we ask", "help", reply.ref)]
+    controls = [_button("Why we ask", "help", ref)]
     if reply.can_go_back:
-        controls.append(_button("Back", "back", reply.ref))
-    controls.append(_button("Cancel", "cancel", reply.ref, "danger"))
+        controls.append(_button("Back", "back", ref))
+    controls.append(_button("Cancel", "cancel", ref, "danger"))
     return _render(f"{reply.progress}: {q.prompt} ({numbered})", [
         *shown, ActionsBlock(block_id="controls", elements=controls),
         _context(f"{reply.progress} \u00b7 {q.block.heading} \u00b7 {typed}"),
@@ -144,9 +182,14 @@ def question(reply: AskQuestion) -> Message:
 
 def closed(reply: Closed) -> Message:
     """A settled question: the prompt and the chosen answer, with no buttons left."""
-    mark = "\u2714 " if reply.answered else ""
-    return _render(f"{reply.prompt} \u2014 {reply.note}", [
-        _section(f"*{escape(reply.prompt)}*"), _context(f"{mark}{escape(reply.note)}")])
+    return _closed(reply.prompt, reply.note, reply.answered)
+
+
+@functools.lru_cache(maxsize=_SHAPES)  # the same few prompts and answers for everyone
+def _closed(prompt: str, note: str, answered: bool) -> Message:
+    mark = "\u2714 " if answered else ""
+    return _render(f"{prompt} \u2014 {note}", [
+        _section(f"*{escape(prompt)}*"), _context(f"{mark}{escape(note)}")])
 
 
 def notice(reply: Notice) -> Message:

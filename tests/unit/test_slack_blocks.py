@@ -69,6 +69,23 @@ def test_a_question_with_several_answers_has_checkboxes_and_continue(engine) -> 
     assert go["value"] == "abc.9" and go["text"]["text"] == "Continue"
 
 
+def test_a_question_shape_rendered_once_still_carries_each_turns_own_ref(engine) -> None:
+    question = engine.flow.questions[0]
+    shown = []
+    for ref in ("first.1", "x" * 64 + ".12345", "first.1"):  # the longest id a ref can have
+        reply = AskQuestion(question=question, progress=Progress(1, 10), ref=ref)
+        message = blocks.question(reply)
+        within_limits(message)
+        values = [e["value"] for b in message.blocks for e in b.get("elements", [])
+                  if "value" in e]
+        assert values and all(v == ref or v.startswith(f"{ref}|") for v in values)
+        shown.append(message)
+    assert shown[0] == shown[2] and shown[0].blocks is not shown[2].blocks  # copies, not shared
+    earlier = blocks.question(AskQuestion(question=question, progress=Progress(1, 10),
+                                          ref="first.1", previous=question.options[1].id))
+    assert earlier != shown[0]  # the earlier answer is part of the shape: its button stands out
+
+
 def test_the_check_mark_is_only_for_answers() -> None:
     answered = blocks.closed(Closed(ref="a.1", prompt="Q?", note="Yes", answered=True))
     moved = blocks.closed(Closed(ref="a.1", prompt="Q?", note="Asked again below"))
