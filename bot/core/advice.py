@@ -11,7 +11,7 @@ entries that would need an answer with no cautious reading are left out.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bot.core.conditions import CONDITIONS
 from bot.core.flow import DONE, Answers, FlowDefinition
@@ -76,10 +76,21 @@ def _recommend(relevant: dict[str, AnswerValue], flow: FlowDefinition) -> Recomm
     )
 
 
-def walk(flow: FlowDefinition, answers: Answers) -> tuple[list[str], dict[str, AnswerValue]] | None:
+Routes = dict[str, list[tuple[str, Callable[[Answers], bool] | None]]]
+
+
+def routes_of(flow: FlowDefinition) -> Routes:
+    """Each question's routes with their conditions looked up once: the search below walks
+    the flow hundreds of times."""
+    return {q.id: [(r.to, None if r.when is None else CONDITIONS[r.when]) for r in q.next]
+            for q in flow.questions}
+
+
+def walk(routes: Routes, start: str,
+         answers: Answers) -> tuple[list[str], dict[str, AnswerValue]] | None:
     """The questions these answers go through, and the cautious answers read for questions they
     do not answer; None when a question without a cautious reading is reached."""
-    state, path, assumed = flow.start, [], {}
+    state, path, assumed = start, [], {}
     given = answers
     while state != DONE:
         path.append(state)
@@ -88,8 +99,10 @@ def walk(flow: FlowDefinition, answers: Answers) -> tuple[list[str], dict[str, A
                 return None
             assumed[state] = CAUTIOUS[state]
             given = {**answers, **assumed}
-        routes = flow.by_id[state].next
-        state = next(r.to for r in routes if r.when is None or CONDITIONS[r.when](given))
+        for to, when in routes[state]:  # the last has no condition (validated): one applies
+            if when is None or when(given):
+                state = to
+                break
     return path, assumed
 
 
@@ -98,11 +111,12 @@ class _Search:
 
     def __init__(self, flow: FlowDefinition, answers: Answers) -> None:
         self.flow, self.answers = flow, answers
+        self.routes = routes_of(flow)
         self._seen: dict[tuple[tuple[str, str], ...], Outcome | None] = {}
 
     def outcome(self, changes: tuple[tuple[str, AnswerValue], ...]) -> Outcome | None:
         new = {**self.answers, **dict(changes)}
-        walked = walk(self.flow, new)
+        walked = walk(self.routes, self.flow.start, new)
         if walked is None:
             return None
         path, assumed = walked
