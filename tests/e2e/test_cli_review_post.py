@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -29,14 +28,6 @@ TEAMS_CHANNEL = "19:ospo@thread.tacv2"
 TOKEN = "xoxb-T1-token"  # the fake's workspace T1
 EVERY_PATH = ("[keep_closed, innersource, innersource_first, open_source, partner_source, "
               "contribute_upstream]")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    await slack.start()
-    yield slack
-    await slack.stop()
 
 
 @pytest.fixture

@@ -43,14 +43,6 @@ FORK = ["fork", "active", "none", "no", "none", "yes", "one"]  # seven answers t
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def slack(fake, tmp_path) -> AsyncIterator[SlackTestbed]:
     bed = SlackTestbed(fake, slack_settings(fake, tmp_path))
     await bed.start()

@@ -17,21 +17,12 @@ from bot.platforms.slack import check_settings
 from bot.platforms.slack_oauth import RecordInstallationStore
 from bot.settings import Settings
 from bot.store.base import ConversationKey
-from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import FORM, SlackTestbed, open_question
 from tests.e2e.test_slack import install_second_workspace, installations, oauth_settings
 
 FORK = ["fork", "active", "none", "no", "none", "yes", "one"]
 # slack_sdk builds aiohttp.BasicAuth for oauth.v2.access, which aiohttp 3.14 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -15,18 +15,9 @@ import pytest
 from bot.core.conversation import CANCELLED
 from bot.platforms.slack_dialogue import Who
 from bot.platforms.slack_modal import BUSY, SHORTCUT, modal_key
-from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import FORM, SlackTestbed, slack_settings
 
 FORK = ["fork", "active", "none", "no", "none", "yes", "one"]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
