@@ -10,6 +10,7 @@ entries that would need an answer with no cautious reading are left out.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
@@ -38,6 +39,7 @@ Outcome = tuple[Decision, dict[str, AnswerValue]]
 # flow, so `id(flow)` in the key cannot be reused by another flow while the entry lives; the
 # models are frozen, so sharing one is safe.
 _CACHE_SIZE = 512
+_lock = threading.Lock()  # the engine may be shared by threads (it keeps a cursor per thread)
 _recommended: OrderedDict[tuple[int, tuple[tuple[str, str | tuple[str, ...]], ...]],
                           tuple[FlowDefinition, Recommendation]] = OrderedDict()
 
@@ -47,14 +49,16 @@ def recommend(answers: Answers, asked: list[str], flow: FlowDefinition) -> Recom
     relevant = {q: answers[q] for q in asked if q in answers}
     key = (id(flow), tuple((q, a if isinstance(a, str) else tuple(a))
                            for q, a in relevant.items()))
-    hit = _recommended.get(key)
-    if hit is not None and hit[0] is flow:
-        _recommended.move_to_end(key)
-        return hit[1]
+    with _lock:
+        hit = _recommended.get(key)
+        if hit is not None and hit[0] is flow:
+            _recommended.move_to_end(key)
+            return hit[1]
     made = _recommend(relevant, flow)
-    _recommended[key] = (flow, made)
-    if len(_recommended) > _CACHE_SIZE:
-        _recommended.popitem(last=False)
+    with _lock:
+        _recommended[key] = (flow, made)
+        if len(_recommended) > _CACHE_SIZE:
+            _recommended.popitem(last=False)
     return made
 
 
