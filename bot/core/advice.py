@@ -44,6 +44,12 @@ _recommended: OrderedDict[tuple[int, tuple[tuple[str, str | tuple[str, ...]], ..
                           tuple[FlowDefinition, Recommendation]] = OrderedDict()
 
 
+def forget_recommendations() -> None:
+    """Empty the recommendation memo (benchmarks use it to measure the full computation)."""
+    with _lock:
+        _recommended.clear()
+
+
 def recommend(answers: Answers, asked: list[str], flow: FlowDefinition) -> Recommendation:
     """The full recommendation for the answers to the questions a walk of the flow asked."""
     relevant = {q: answers[q] for q in asked if q in answers}
