@@ -86,7 +86,7 @@ def check_platforms(settings: Settings, *, slack: bool | None,
             "SLACK_APP_TOKEN, or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET) for Slack, or "
             "MICROSOFT_APP_ID for Teams (or run `serve --teams` for local anonymous mode).")
     if slack:
-        import bot.platforms.slack as slack_platform  # noqa: PLC0415
+        import bot.platforms.slack.app as slack_platform  # noqa: PLC0415
 
         slack_platform.check_settings(settings)
     if teams:
@@ -127,7 +127,7 @@ async def build_app(settings: Settings, *, slack: bool | None = None,
     app[REVIEWS] = ReviewDesk(store, policy)
     run_daily(app, "history retention", lambda: _purge_history(store, settings))
     if slack:
-        import bot.platforms.slack as slack_platform  # noqa: PLC0415
+        import bot.platforms.slack.app as slack_platform  # noqa: PLC0415
 
         await slack_platform.mount(app, advisor, settings)
     if teams:

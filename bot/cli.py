@@ -528,7 +528,7 @@ def _bind_exit(error: OSError) -> int:
 
 
 def _teams_package(args: argparse.Namespace) -> int:
-    from bot.platforms.teams_package import PackageError, write_package  # noqa: PLC0415
+    from bot.platforms.teams.package import PackageError, write_package  # noqa: PLC0415
     from bot.settings import Settings  # noqa: PLC0415
 
     app_id = args.app_id or Settings().microsoft_app_id
@@ -552,7 +552,7 @@ def _generate_key(_: argparse.Namespace) -> int:
 
 def _rotate_keys(_: argparse.Namespace) -> int:
     from bot.crypto import DecryptionError, TokenCipher  # noqa: PLC0415
-    from bot.platforms.slack_oauth import rotate_tokens  # noqa: PLC0415
+    from bot.platforms.slack.oauth import rotate_tokens  # noqa: PLC0415
 
     settings = Settings()
     if settings.encryption_key is None:

@@ -52,7 +52,7 @@ async def _to_slack(settings: Settings, channel: str, store: Store, review: Revi
     from aiohttp import ClientError  # noqa: PLC0415
     from slack_sdk.web.async_client import AsyncWebClient  # noqa: PLC0415
 
-    from bot.platforms.slack_review import CARDS, post_card  # noqa: PLC0415
+    from bot.platforms.slack.review import CARDS, post_card  # noqa: PLC0415
 
     if (await store.get_records(CARDS, review.id)).get("card") is not None:
         return f"Slack: the card is already in channel {channel}."

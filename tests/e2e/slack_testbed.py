@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.advisor import Advisor
 from bot.core.engine import Engine
-from bot.platforms.slack import mount
+from bot.platforms.slack.app import mount
 from bot.server import create_app
 from bot.settings import Settings
 from bot.store.base import Store

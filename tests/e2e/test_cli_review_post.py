@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.platforms.slack_review import CARDS
+from bot.platforms.slack.review import CARDS
 from bot.platforms.teams.channels import CHANNEL
 from bot.platforms.teams.connector import Credentials
 from bot.platforms.teams.review import CARDS as TEAMS_CARDS

@@ -29,8 +29,8 @@ from bot.connections import GuardedSite
 from bot.core.engine import Engine
 from bot.errors import ConfigurationError
 from bot.observability import configure_logging
-from bot.platforms.slack import BUSY, NOT_ALLOWED, NOT_SAVED, SLACK_BUSY, check_settings
-from bot.platforms.slack_oauth import STATES, RecordStateStore
+from bot.platforms.slack.app import BUSY, NOT_ALLOWED, NOT_SAVED, SLACK_BUSY, check_settings
+from bot.platforms.slack.oauth import STATES, RecordStateStore
 from bot.server import METRICS_URL, create_app
 from bot.settings import Settings
 from bot.store.redis import RedisConversationStore

@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.advisor import Advisor
 from bot.core.conversation import Inbound
 from bot.observability import _JsonFormatter, redact
-from bot.platforms.slack_dialogue import PLACES
+from bot.platforms.slack.dialogue import PLACES
 from bot.server import create_app
 from bot.settings import Settings
 from bot.store.base import ConversationKey

@@ -18,9 +18,9 @@ import pytest
 
 from bot.crypto import generate_key
 from bot.errors import ConfigurationError
-from bot.platforms.slack import BOT_SCOPES, check_settings
-from bot.platforms.slack_function import CALLBACK_ID
-from bot.platforms.slack_modal import SHORTCUT
+from bot.platforms.slack.app import BOT_SCOPES, check_settings
+from bot.platforms.slack.function import CALLBACK_ID
+from bot.platforms.slack.modal import SHORTCUT
 from bot.settings import Settings
 from bot.store.base import ConversationKey
 from tests.e2e.fake_slack import FakeSlack, Posted

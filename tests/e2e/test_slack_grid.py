@@ -13,8 +13,8 @@ import pytest
 
 from bot.bootstrap import ConfigurationError
 from bot.crypto import TokenCipher
-from bot.platforms.slack import check_settings
-from bot.platforms.slack_oauth import RecordInstallationStore
+from bot.platforms.slack.app import check_settings
+from bot.platforms.slack.oauth import RecordInstallationStore
 from bot.settings import Settings
 from bot.store.base import ConversationKey
 from tests.e2e.slack_testbed import FORM, SlackTestbed, open_question

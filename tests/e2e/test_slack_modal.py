@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.core.conversation import CANCELLED
-from bot.platforms.slack_dialogue import Who
-from bot.platforms.slack_modal import BUSY, SHORTCUT, modal_key
+from bot.platforms.slack.dialogue import Who
+from bot.platforms.slack.modal import BUSY, SHORTCUT, modal_key
 from tests.e2e.slack_testbed import FORM, SlackTestbed, slack_settings
 
 FORK = ["fork", "active", "none", "no", "none", "yes", "one"]

@@ -24,10 +24,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.advisor import Advisor
 from bot.core.engine import Engine
 from bot.core.reviews import EventKind, ReviewState
-from bot.platforms.slack import mount
-from bot.platforms.slack_dialogue import Dialogue
-from bot.platforms.slack_review import SlackReviews
-from bot.platforms.slack_review_blocks import COMMENT_BLOCK, COMMENT_INPUT, NAME_BLOCK, NAME_INPUT
+from bot.platforms.slack.app import mount
+from bot.platforms.slack.dialogue import Dialogue
+from bot.platforms.slack.review import SlackReviews
+from bot.platforms.slack.review_blocks import COMMENT_BLOCK, COMMENT_INPUT, NAME_BLOCK, NAME_INPUT
 from bot.policy import Policy
 from bot.review import ReviewDesk
 from bot.server import REVIEWS, create_app, spawn

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.core.engine import Engine
-from bot.platforms.slack_function import BUSY, CALLBACK_ID, definition, regenerate
+from bot.platforms.slack.function import BUSY, CALLBACK_ID, definition, regenerate
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_testbed import SlackTestbed, slack_settings
 
@@ -131,7 +131,7 @@ def test_manifest_and_readme_are_what_the_generator_writes() -> None:
     manifest = (ROOT / "manifest.json").read_text()
     readme = (ROOT / "README.md").read_text()
     assert regenerate(manifest, readme, Engine.default().flow) == (manifest, readme), (
-        "run: python -m bot.platforms.slack_function")
+        "run: python -m bot.platforms.slack.function")
 
 
 async def test_a_step_that_arrives_when_the_replica_is_full_fails_at_once(fake, tmp_path) -> None:

@@ -8,7 +8,7 @@ import asyncio
 from slack_sdk.oauth.installation_store.models.bot import Bot
 
 from bot.crypto import TokenCipher, generate_key
-from bot.platforms.slack_oauth import RecordInstallationStore, RecordStateStore
+from bot.platforms.slack.oauth import RecordInstallationStore, RecordStateStore
 
 REPLICAS = 4
 

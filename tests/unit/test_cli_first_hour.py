@@ -16,7 +16,7 @@ import pytest
 
 from bot.cli import _parser, main
 from bot.core.outcomes import Recommendation
-from bot.platforms.teams_package import teams_dir
+from bot.platforms.teams.package import teams_dir
 from tests.unit.test_cli import ANSWERS, GOOD, run
 
 APP_ID = "12345678-1234-1234-1234-123456789abc"

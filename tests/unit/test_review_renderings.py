@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 
 from bot.core.reviews import ReviewState, decide, open_review
-from bot.platforms import slack_review_blocks as slack
-from bot.platforms import teams_review_cards as teams
+from bot.platforms.slack import review_blocks as slack
+from bot.platforms.teams import review_cards as teams
 from bot.store.base import HistoryEntry
 from tests.conftest import NOW
 

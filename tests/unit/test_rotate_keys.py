@@ -12,7 +12,7 @@ from pathlib import Path
 from slack_sdk.oauth.installation_store.models.bot import Bot
 
 from bot.crypto import TokenCipher, generate_key
-from bot.platforms.slack_oauth import BOTS, RecordInstallationStore
+from bot.platforms.slack.oauth import BOTS, RecordInstallationStore
 from bot.store.sql import SqlStore
 
 

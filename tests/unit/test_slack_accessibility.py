@@ -10,8 +10,8 @@ from slack_sdk.models.views import View
 
 from bot.core.flow import Question
 from bot.core.replies import AskQuestion, Progress
-from bot.platforms import slack_blocks as blocks
-from bot.platforms.slack_modal import CHOICES, question_blocks
+from bot.platforms.slack import blocks
+from bot.platforms.slack.modal import CHOICES, question_blocks
 from bot.report import build
 
 PLAIN = {"Start a check", "Remind me on the day", "Continue"}  # clear on their own

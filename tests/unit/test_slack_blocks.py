@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 from bot.core.engine import Engine
 from bot.core.outcomes import Conflict, FlagNote, Link, Recommendation
 from bot.core.replies import AskQuestion, Closed, Notice, Progress
-from bot.platforms import slack_blocks as blocks
+from bot.platforms.slack import blocks
 from bot.report import build
 
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot.cli import main
-from bot.platforms.teams_package import manifest, teams_dir
+from bot.platforms.teams.package import manifest, teams_dir
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "schemas"
                      / "teams-app-manifest.v1.20.schema.json").read_text())

@@ -1,7 +1,7 @@
 """The Microsoft Teams edge, on the Microsoft 365 Agents SDK (default) or botbuilder 4.17.1.
 
 `dialogue` (turns), `channels` (where summaries go), `auth` (incoming tokens) and the cards in
-`bot.platforms.teams_cards` are shared; `agents` and `botbuilder` each implement the small
+`bot.platforms.teams.cards` are shared; `agents` and `botbuilder` each implement the small
 `connector.Connector` interface (the Bot Connector calls), and only the one TEAMS_SDK names is
 imported, when Teams is served.
 """

@@ -23,8 +23,8 @@ from bot.core.conversation import Action, Inbound
 from bot.core.engine import InvalidAnswerError, MissingAnswerError
 from bot.core.flow import normalise
 from bot.core.replies import AskQuestion, Closed, Notice, Result
-from bot.platforms import teams_cards as cards
 from bot.platforms.repeats import without_repeat
+from bot.platforms.teams import cards
 from bot.platforms.teams.activity import (
     CONVERSATION_UPDATE,
     INSTALLATION_UPDATE,

@@ -19,7 +19,7 @@ from bot.advisor import Advisor, Context, Turn
 from bot.core.flow import FlowDefinition
 from bot.core.replies import Result
 from bot.core.reviews import DECISIONS, Review, ReviewRefusedError, ReviewState
-from bot.platforms import teams_review_cards as cards
+from bot.platforms.teams import review_cards as cards
 from bot.platforms.teams.activity import Activity, card_attachment, mapping
 from bot.platforms.teams.channels import CHANNEL
 from bot.platforms.teams.connector import CALL_TIMEOUT_SECONDS, Connector, ConnectorError

@@ -249,7 +249,7 @@ def regenerate(manifest: str, readme: str, flow: FlowDefinition) -> tuple[str, s
 
 
 def main() -> None:
-    """`python -m bot.platforms.slack_function`: rewrite both files after the flow changed."""
+    """`python -m bot.platforms.slack.function`: rewrite both files after the flow changed."""
     from bot.core.engine import Engine  # noqa: PLC0415  (only the command needs the flow file)
 
     root = pathlib.Path.cwd()

@@ -35,10 +35,10 @@ from bot.advisor import Advisor, Context, Turn
 from bot.core.answers import chosen
 from bot.core.conversation import CANCELLED, Conversation, Inbound
 from bot.core.replies import AskQuestion, Notice
-from bot.platforms import slack_blocks as blocks
 from bot.platforms.repeats import without_repeat
-from bot.platforms.slack_dialogue import PLACES, Who
-from bot.platforms.slack_function import Spawn
+from bot.platforms.slack import blocks
+from bot.platforms.slack.dialogue import PLACES, Who
+from bot.platforms.slack.function import Spawn
 from bot.report import build
 from bot.store.base import ConversationKey
 

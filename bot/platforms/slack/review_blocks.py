@@ -1,6 +1,6 @@
 """Block Kit for OSPO reviews: the offer under a result, the modals, the review card in the
 review channel, the requester's notices and the App Home sections. Action ids and callback ids
-are the contract with `slack_review.py`."""
+are the contract with `review.py`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 from bot.core.flow import FlowDefinition
 from bot.core.outcomes import FLAG_TITLES, GOVERNANCE_TITLES, PATH_TITLES
 from bot.core.reviews import MAX_COMMENT, MAX_NAME, STATE_TITLES, Review, ReviewState
-from bot.platforms.slack_blocks import Message, escape
+from bot.platforms.slack.blocks import Message, escape
 from bot.records import answer_text
 from bot.store.base import HistoryEntry
 

@@ -1,5 +1,5 @@
 """The Slack edge of the OSPO review: turns clicks and modal submissions into ReviewDesk calls
-and renders what it returns (`slack_review_blocks`). Like every listener here, each acks first
+and renders what it returns (`review_blocks`). Like every listener here, each acks first
 and does its Web API calls in the background."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from bot.advisor import Context, Turn
 from bot.core.flow import FlowDefinition
 from bot.core.replies import Result
 from bot.core.reviews import Review, ReviewRefusedError, ReviewState
-from bot.platforms import slack_review_blocks as blocks
-from bot.platforms.slack_blocks import Message
-from bot.platforms.slack_dialogue import Dialogue, Who
+from bot.platforms.slack import review_blocks as blocks
+from bot.platforms.slack.blocks import Message
+from bot.platforms.slack.dialogue import Dialogue, Who
 from bot.policy import Policy, needs_review
 from bot.records import decision_record
 from bot.review import Person, ReviewDesk

@@ -1,7 +1,7 @@
 """Adaptive Cards 1.5 for OSPO reviews in Teams: the offer under a result, the review card with
 a comment input and the three decisions, the requester's notices and the reviewers' queue.
 
-Plain dictionaries, like teams_cards. Every submit carries `ocb` = review_*, which the Teams edge
+Plain dictionaries, like `cards`. Every submit carries `ocb` = review_*, which the Teams edge
 hands to `teams_review.TeamsReviews`; the review card's comment arrives as the input `comment`.
 """
 

@@ -23,8 +23,8 @@ from bot.core.conversation import Action, Inbound
 from bot.core.engine import InvalidAnswerError, MissingAnswerError
 from bot.core.outcomes import AnswerValue
 from bot.core.replies import AskQuestion, Closed, Notice, Reply, Result
-from bot.platforms import slack_blocks as blocks
 from bot.platforms.repeats import without_repeat
+from bot.platforms.slack import blocks
 from bot.report import build
 from bot.store.base import ConversationKey
 
@@ -44,7 +44,7 @@ def _once(what: str, now: datetime) -> tuple[str, str]:
 
 
 class ReviewHooks(Protocol):
-    """What the OSPO review adds to the dialogue (`slack_review.SlackReviews`)."""
+    """What the OSPO review adds to the dialogue (`review.SlackReviews`)."""
 
     async def after_result(self, client: AsyncWebClient, who: Who, turn: Turn) -> None:
         """Under a finished check: offer a review, or link a re-run to its review."""

@@ -1,5 +1,5 @@
 """The Slack edge: bolt wiring on the shared aiohttp server, turning Slack payloads into advisor
-turns and the advisor's replies into Block Kit (rendered by `slack_blocks`).
+turns and the advisor's replies into Block Kit (rendered by `blocks`).
 
 Every listener acks first and moves its Web API calls into a background task
 (process_before_response=True): bolt then answers Slack in about a millisecond instead of polling
@@ -37,11 +37,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.advisor import Advisor
 from bot.crypto import TokenCipher
 from bot.errors import ConfigurationError, StoreUnavailableError
-from bot.platforms import slack_blocks as blocks
-from bot.platforms.slack_dialogue import Dialogue, Who
-from bot.platforms.slack_function import WorkflowStep
-from bot.platforms.slack_modal import Modal
-from bot.platforms.slack_oauth import RecordInstallationStore, RecordStateStore
+from bot.platforms.slack import blocks
+from bot.platforms.slack.dialogue import Dialogue, Who
+from bot.platforms.slack.function import WorkflowStep
+from bot.platforms.slack.modal import Modal
+from bot.platforms.slack.oauth import RecordInstallationStore, RecordStateStore
 from bot.review import ReviewDesk
 from bot.server import REVIEWS, spawn
 from bot.settings import Settings
@@ -199,7 +199,7 @@ def build_bolt(advisor: Advisor, settings: Settings, spawn: Spawn,
     WorkflowStep(advisor, spawn).register(bolt)
     Modal(advisor, spawn, _who).register(bolt)
     if reviews is not None and reviews.enabled:
-        from bot.platforms.slack_review import SlackReviews  # noqa: PLC0415  (with a policy)
+        from bot.platforms.slack.review import SlackReviews  # noqa: PLC0415  (with a policy)
 
         SlackReviews(reviews, dialogue, spawn).register(bolt)
     if bolt.installation_store is not None:
@@ -487,7 +487,7 @@ async def mount(app: web.Application, advisor: Advisor, settings: Settings) -> N
     reviews = app.get(REVIEWS)
     bolt = build_bolt(advisor, settings, partial(spawn, app), session, reviews)
     if reviews is not None and reviews.enabled:
-        from bot.platforms.slack_review import remind_daily  # noqa: PLC0415  (with a policy)
+        from bot.platforms.slack.review import remind_daily  # noqa: PLC0415  (with a policy)
 
         remind_daily(app, bolt, reviews, Dialogue(advisor))
 
