@@ -29,7 +29,7 @@ class PackageError(ValueError):
 def teams_dir() -> Path:
     """Where the manifest and icons are: inside the installed package, or in a checkout."""
     packaged = Path(str(resources.files("bot"))) / "teams"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "teams"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "teams"
 
 
 def _shown(value: str) -> str:
