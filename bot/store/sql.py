@@ -10,6 +10,7 @@ Dialect differences are left to SQLAlchemy's own `insert().on_conflict_*` constr
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -557,12 +558,33 @@ def _checked(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # busy_timeout first: switching to WAL itself waits for other connections' locks.
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _use_wal(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable across crashes of the process in WAL
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (it stays so). The switch needs the file to itself, and SQLite
+    may refuse it at once rather than wait when others hold it (`serve --workers` starting on
+    a new file), so a refusal is retried for as long as the busy timeout would wait."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while not _switched_to_wal(cursor, retry=time.monotonic() < deadline):
+        time.sleep(0.05)
+
+
+def _switched_to_wal(cursor: Any, *, retry: bool) -> bool:
+    """True once the file is in WAL; False when it is locked and `retry` allows a new try."""
+    try:
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
+    except Exception as error:  # the driver's OperationalError, whichever adapter wraps it
+        if retry and "locked" in str(error):
+            return False
+        raise
+    return True
 
 
 def _recorded_version(connection: Connection) -> int:
