@@ -23,10 +23,10 @@ EVENT_TITLES: dict[EventKind, str] = {
 def answer_text(flow: FlowDefinition, question_id: str, answer: object) -> tuple[str, str]:
     """A question's prompt and the answer's label(s); the ids when the flow no longer has them."""
     question = flow.by_id.get(question_id)
+    chosen = [str(a) for a in answer] if isinstance(answer, list | tuple) else [str(answer)]
     if question is None:
-        return question_id, str(answer)
-    chosen = answer if isinstance(answer, list | tuple) else [answer]
-    labels = [getattr(question.option(str(a)), "label", str(a)) for a in chosen]
+        return question_id, ", ".join(chosen)
+    labels = [getattr(question.option(a), "label", a) for a in chosen]
     return question.prompt, ", ".join(labels)
 
 

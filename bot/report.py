@@ -24,6 +24,7 @@ from bot.core.outcomes import (
     Recommendation,
     WhatIf,
 )
+from bot.records import answer_text
 
 SAVED = ("This check is saved. See it again with `opensource-check history`, or export it with "
          "`opensource-check history --format csv`.")
@@ -102,17 +103,6 @@ def _if(what: WhatIf) -> str:
     return f"{what.said} \u2192 {outcome(what)}"
 
 
-def answer_labels(flow: FlowDefinition, question_id: str, answer: object) -> tuple[str, str]:
-    """A question's prompt and the answer's labels (joined when several); the ids when the flow
-    no longer has that question or option (an old history entry)."""
-    question = flow.by_id.get(question_id)
-    chosen = [str(a) for a in answer] if isinstance(answer, list | tuple) else [str(answer)]
-    if question is None:
-        return question_id, ", ".join(chosen)
-    labels = [getattr(question.option(a), "label", a) for a in chosen]
-    return question.prompt, ", ".join(labels)
-
-
 def build(rec: Recommendation, flow: FlowDefinition,
           answers: Mapping[str, object] | None = None) -> Report:
     """The report of `rec`; `answers` (ids) are listed as labels when given."""
@@ -129,9 +119,9 @@ def build(rec: Recommendation, flow: FlowDefinition,
     flags += tuple(FlagItem(FLAG_TITLES[f], "") for f in rec.flags if f not in noted)
     reasons = tuple(dict.fromkeys(r.reason for r in rec.rationale))  # never a reason twice
     evidence = tuple(
-        f"{answer_labels(flow, e.question, e.answer)[1]} ({e.confidence:.0%} sure): {e.detail}"
+        f"{answer_text(flow, e.question, e.answer)[1]} ({e.confidence:.0%} sure): {e.detail}"
         for e in rec.evidence)
-    shown = tuple(answer_labels(flow, q, a) for q, a in (answers or {}).items())
+    shown = tuple(answer_text(flow, q, a) for q, a in (answers or {}).items())
     wwc = rec.what_would_change
     return Report(
         headline=rec.headline,

@@ -6,7 +6,6 @@ conversation, replies). It does no I/O and never mutates its input.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,10 +82,6 @@ class Engine:
         self._local = threading.local()
         self.options = {q.id: [o.id for o in q.options] for q in flow.questions}
         self._words = {q.id: _answer_words(q) for q in flow.questions}
-        # Every reply shows progress, which walks the rest of the flow through the machine
-        # (~5 us a state). The walk is a pure function of state and answers, and few distinct
-        # answer sets occur in practice, so a bounded memo turns it into a lookup.
-        self._remaining = functools.lru_cache(maxsize=8192)(self._remaining_uncached)
         self._most_left = _most_questions_left(flow)
 
     @classmethod
@@ -119,20 +114,11 @@ class Engine:
 
     def remaining(self, state: str, answers: Answers) -> list[str]:
         """The questions from `state` on that this path will ask, as far as the answers tell."""
-        return list(self._remaining(state, _hashable(answers)))
-
-    def forget_predictions(self) -> None:
-        """Empty the progress memo (benchmarks use it to measure cold turns)."""
-        self._remaining.cache_clear()
-
-    def _remaining_uncached(self, state: str,
-                            answers: frozenset[tuple[str, Any]]) -> tuple[str, ...]:
         path = []
-        as_dict = {q: list(a) if isinstance(a, tuple) else a for q, a in answers}
         while state != DONE:
             path.append(state)
-            state = self.next_state(state, as_dict)
-        return tuple(path)
+            state = self.next_state(state, answers)
+        return path
 
     def walk(self, answers: Answers) -> list[str]:
         """The questions complete answers go through; MissingAnswerError if one is absent."""
@@ -350,11 +336,6 @@ def _clicked_answer(inbound: Inbound) -> AnswerValue | None:
 def _sentence(text: str) -> str:
     text = text[:1].upper() + text[1:]
     return text if text.endswith(".") else f"{text}."
-
-
-def _hashable(answers: Answers) -> frozenset[tuple[str, Any]]:
-    """Answers as a memo key: lists (several options) become tuples."""
-    return frozenset((q, tuple(a) if isinstance(a, list) else a) for q, a in answers.items())
 
 
 def _most_questions_left(flow: FlowDefinition) -> dict[str, int]:
