@@ -20,6 +20,10 @@ things follow from that, each handled here as plain data about the licence texts
 - A file that is no licence text but holds a licence's standard notice ("Licensed under the
   Apache License, Version 2.0...", a NOTICE file, a README-like LICENSE) is under that
   licence: `notices`.
+- Some licences are themselves several texts one after another (Python-2.0.1 is the PSF, BeOpen,
+  CNRI and CWI licences; Net-SNMP, Sleepycat, OpenSSL...), and askalono names those parts,
+  alone, as other licences (the CWI part as `SMLNJ`): a file that holds such a licence's whole
+  text is that licence, and its parts within that text are not cut apart: `Stacks`.
 - askalono's store predates licences and exceptions the SPDX list added since, and lacks every
   SPDX exception: the supplement (`bot/scan/data/licence-supplement.json.gz`) holds the SPDX
   list's own texts of exactly those, built by `python -m bot.scan.licence_match build DIR` from
@@ -144,7 +148,7 @@ TITLE = re.compile(r"^[ \t]*(?:the[ \t]+)?[\w ,.()'-]{0,60}\blicen[cs]e\b[\w ,.(
 COPYRIGHT = re.compile(r"^[ \t]*(?:copyright\b|\(c\)|©)", re.IGNORECASE)
 VERSION = re.compile(r"^[ \t]*version[ \t]+\d", re.IGNORECASE)
 MIN_WORDS = 40
-MAX_SECTIONS = 12
+MAX_SECTIONS = 40
 
 
 def sections(text: str) -> list[str]:
@@ -268,11 +272,52 @@ def notices(text: str) -> list[str]:
             if containment(pairs, reference) >= MIN_CONTAINED]
 
 
+class Stacks:
+    """The licences whose SPDX text is several texts askalono names, alone, as other licences
+    (Python-2.0.1: `PSF-2.0`, `CNRI-Python-GPL-Compatible`, `SMLNJ`). A file holding one's
+    whole text (its word pairs, MIN_HELD of them) is under it, and each part of the file that
+    lies within that text (MIN_WITHIN of the part's word pairs) is that licence, not the one
+    askalono would name the part by."""
+
+    MIN_HELD = 0.95
+    MIN_WITHIN = 0.9
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.pairs = {name: word_pairs(text) for name, text in texts.items()}
+
+    def held(self, text: str) -> list[str]:
+        """The stacked licences whose whole text the file holds."""
+        pairs = word_pairs(text)
+        return [name for name, reference in self.pairs.items()
+                if containment(pairs, reference) >= self.MIN_HELD]
+
+    def owner(self, part: str, held: list[str]) -> str | None:
+        """The held licence whose text the part lies within (the closest one), or None."""
+        pairs = word_pairs(part)
+        scored = [(containment(self.pairs[name], pairs), name) for name in held]
+        score, name = max(scored, default=(0.0, ""))
+        return name if score >= self.MIN_WITHIN else None
+
+
+@cache
+def _data() -> dict[str, dict[str, str]]:
+    with gzip.open(DATA, "rt", encoding="utf-8") as stream:
+        return dict(json.load(stream))
+
+
 @cache
 def supplement() -> Supplement:
-    with gzip.open(DATA, "rt", encoding="utf-8") as stream:
-        data = json.load(stream)
-    return Supplement(dict(data["texts"]))
+    return Supplement(dict(_data()["texts"]))
+
+
+def stacks_texts() -> dict[str, str]:
+    """id -> SPDX text of the stacked licences shipped in the data file."""
+    return dict(_data()["stacks"])
+
+
+@cache
+def stacks() -> Stacks:
+    return Stacks(stacks_texts())
 
 
 # --- building the supplement --------------------------------------------------------------------
@@ -313,9 +358,35 @@ def build(folder: Path, identify: Callable[[str], tuple[str, float]], threshold:
     return texts
 
 
-def write(texts: dict[str, str], source: str, target: Path = DATA) -> None:
+NOT_STACKS = frozenset({"LGPL-3.0-only", "LGPL-3.0-or-later", "LGPL-3.0", "LGPL-3.0+"})
+"""The SPDX LGPL 3.0 text carries the GPL 3.0 after it: a file holding both holds two licences
+(`licences.identify` says so), so the LGPL 3.0 is no stack."""
+
+
+def build_stacks(folder: Path, identify: Callable[[str], tuple[str, float]], threshold: float,
+                 ) -> dict[str, str]:
+    """id -> text for every SPDX text of `folder` that `sections` cuts into parts of which
+    `identify` (askalono) names one, at `threshold`, as another licence."""
+    found: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        text = json.loads(path.read_text(encoding="utf-8")).get("licenseText") or ""
+        parts = sections(text)
+        if path.stem in NOT_STACKS or len(parts) < 2:
+            continue
+        whole = canonical(identify(text)[0])
+        for part in parts:
+            name, score = identify(part)
+            if score >= threshold and canonical(name) != whole:
+                found[path.stem] = text
+                break
+    return found
+
+
+def write(texts: dict[str, str], source: str, target: Path = DATA,
+          stacks: dict[str, str] | None = None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps({"source": source, "texts": texts}, indent=0, sort_keys=True)
+    payload = json.dumps({"source": source, "texts": texts, "stacks": stacks or {}},
+                         indent=0, sort_keys=True)
     with target.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as stream:
         stream.write(payload.encode("utf-8"))  # no name, no time: reproducible bytes
 
@@ -334,8 +405,11 @@ def main(argv: Iterable[str] | None = None) -> None:
 
     package = json.loads((folder.parent / "package.json").read_text(encoding="utf-8"))
     texts = build(folder, ask, MIN_SCORE)
-    write(texts, f"spdx-license-list {package.get('version')} (npm), texts askalono lacks")
-    sys.stdout.write(f"{len(texts)} texts written to {DATA}\n")
+    stacked = build_stacks(folder, ask, MIN_SCORE)
+    write(texts, f"spdx-license-list {package.get('version')} (npm): texts askalono lacks, "
+          "and stacked licences", stacks=stacked)
+    sys.stdout.write(f"{len(texts)} texts and {len(stacked)} stacked licences written to "
+                     f"{DATA}\n")
 
 
 if __name__ == "__main__":

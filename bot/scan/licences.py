@@ -60,9 +60,10 @@ def identify(text: str) -> str:
     """The SPDX expression of a licence text, or LicenseRef-unknown when nothing matches.
     A whole text that askalono matches at SHALLOW_LIMIT or better is that one licence;
     otherwise a text cut into several parts (`licence_match.sections`: separator lines,
-    licence titles) is the AND of what its parts are, each matched on its own. What askalono
-    cannot name at its threshold goes to the supplement, then to the standard notices; what
-    none of them names is unknown, never guessed.
+    licence titles) is the AND of what its parts are, each matched on its own, but the parts
+    of a stacked licence the file holds whole (`licence_match.Stacks`) are that licence. What
+    askalono cannot name at its threshold goes to the supplement, then to the standard
+    notices; what none of them names is unknown, never guessed.
     pyaskalono loads its licence store on every call (~0.2 s), so each distinct text is
     matched once. The text goes in whole: dropping copyright lines or spacing lowers the score
     of licences whose text holds them (libtiff) and tips near-twins (ISC and 0BSD)."""
@@ -72,7 +73,10 @@ def identify(text: str) -> str:
     if match.score < SHALLOW_LIMIT:
         parts = licence_match.sections(text)
         if len(parts) > 1:
-            found = _unique(_in_file(named(askalono.identify(part), part), text)
+            stacks = licence_match.stacks()
+            held = stacks.held(text)
+            found = _unique(stacks.owner(part, held)
+                            or _in_file(named(askalono.identify(part), part), text)
                             for part in parts)
             if found:
                 return " AND ".join(found)

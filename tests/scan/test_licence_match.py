@@ -259,3 +259,46 @@ def test_a_heading_notice_applies_to_the_licence_text_in_another_part() -> None:
             f"Name Sans.\n{'-' * 40}\n{OFL_BODY}")
     assert licences._in_file("OFL-1.1", text) == "OFL-1.1-RFN"
     assert licences._in_file("MIT AND OFL-1.1", text) == "MIT AND OFL-1.1"
+
+
+# --- stacked licences: one licence whose text is several -----------------------------------------
+
+def test_a_stacked_licence_held_whole_is_named_once_and_its_parts_are_not_other_licences() -> None:
+    # Python-2.0.1 is the PSF, BeOpen, CNRI and CWI licences one after another; alone, askalono
+    # names those parts PSF-2.0, CNRI-Python-GPL-Compatible and SMLNJ
+    python = licence_match.stacks_texts()["Python-2.0.1"]
+    text = f"{mit('Us')}\n{'-' * 72}\n\n{python}\n{'-' * 72}\n\n{BSD_2}"
+    assert licences.identify(text) == "MIT AND Python-2.0.1 AND BSD-2-Clause"
+
+
+def test_a_part_is_the_stacked_licence_only_when_it_lies_within_its_text() -> None:
+    stack = licence_match.Stacks({"S": f"{mit('One')}\n\n{BSD_2}"})
+    whole = f"Preface.\n\n{mit('One')}\n\n{BSD_2}"
+    assert stack.held(whole) == ["S"]
+    assert stack.held(mit("One")) == []  # a part alone does not hold the stack
+    assert stack.owner(BSD_2, ["S"]) == "S"
+    assert stack.owner(GPL2_NOTICE * 3, ["S"]) is None
+    assert stack.owner(BSD_2, []) is None
+
+
+def test_stacked_licences_are_the_texts_whose_parts_askalono_names_otherwise(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "licenses"
+    folder.mkdir()
+    stacked = f"{mit('One')}\n\n{BSD_2}"
+    for name, text in {"Stack-1.0": stacked, "MIT": mit(), "LGPL-3.0-only": stacked}.items():
+        (folder / f"{name}.json").write_text(json.dumps({"licenseText": text}))
+
+    def identify(text: str) -> tuple[str, float]:
+        if text == stacked:
+            return "Stack-1.0", 1.0
+        return ("BSD-2-Clause", 0.95) if "Redistribution" in text else ("MIT", 0.97)
+
+    # the LGPL 3.0 carries the GPL 3.0 after it: two licences, not one stacked licence
+    assert licence_match.build_stacks(folder, identify, 0.8) == {"Stack-1.0": stacked}
+
+
+def test_a_long_bundle_of_licences_is_read_to_its_end() -> None:
+    notices = [mit(f"Library {n}") for n in range(20)] + [BSD_2]
+    parts = licence_match.sections("\n\n".join(notices))
+    assert len(parts) == 21 and licences.identify("\n\n".join(notices)) == "MIT AND BSD-2-Clause"
