@@ -135,6 +135,42 @@ def find(path: str, text: str) -> list[LicenceHit]:
     return hits + [hit for _, hit in headers_in(Batch([text])) if not quoted(hit, file)]
 
 
+# --- a licence file that points to others ---------------------------------------------------
+
+POINTED_FILE = re.compile(r"(?<![\w/.-])((?:LICEN[CS]E|COPYING)[-._][A-Za-z0-9][\w.-]*[A-Za-z0-9])")
+CHOICE = re.compile(r"\beither\b|\bat\s+your\s+option\b|\bdual[- ]licen[cs]ed\b",
+                    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """A licence file that holds no licence text but names the licence files that do: "made
+    available under the terms of either of the licenses found in LICENSE.APACHE or
+    LICENSE.BSD" (pyca, PyPA), "see LICENSE-MIT and LICENSE-APACHE". `choice` when the text
+    offers one of them ("either", "at your option", "dual licensed"): their OR, else their
+    AND."""
+
+    files: tuple[str, ...]
+    choice: bool
+
+    def expression(self, found: list[str]) -> str:
+        """The pointed files' expressions joined as the text says; one that was not found or
+        not identified stays in as LicenseRef-unknown, and none known is LicenseRef-unknown."""
+        if all(e == UNKNOWN for e in found):
+            return UNKNOWN
+        terms = [f"({e})" if " " in e else e for e in dict.fromkeys(found)]
+        joined = (" OR " if self.choice else " AND ").join(terms)
+        return normalise(joined) or joined
+
+
+def pointer(path: str, text: str) -> Pointer | None:
+    """The licence files (by name, upper case, with a suffix: LICENSE.BSD, COPYING.LESSER)
+    an unidentified licence file names, other than itself; None when it names none."""
+    own = PurePosixPath(path).name
+    names = tuple(dict.fromkeys(name for name in POINTED_FILE.findall(text) if name != own))
+    return Pointer(names, bool(CHOICE.search(text))) if names else None
+
+
 HEADING_LINES = 5
 
 

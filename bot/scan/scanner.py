@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from bot.scan import cryptography, documents, internal, licences, personal_data, repo, secrets
@@ -44,6 +44,8 @@ class _Findings:
         self.personal: dict[str, list[tuple[Location, int]]] = defaultdict(list)
         self.crypto: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
         self.internal: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
+        self.licence_files: dict[str, str] = {}  # path -> expression, every licence file
+        self.pointers: dict[str, licences.Pointer] = {}  # unidentified ones naming others
 
     def read_files(self, paths: list[str], texts: list[str]) -> None:
         """Every detector over a batch of working-tree files."""
@@ -63,12 +65,31 @@ class _Findings:
         for (index, kind, target), count in internal.find_in(batch, paths, self.hosts).items():
             self.internal[(kind, target)].append((Location(path=paths[index]), count))
         for index, expression in identified.items():
-            where = (expression, "file", licences.is_third_party(paths[index]))
-            self.licences[where].append(Location(path=paths[index]))
+            self.licence_files[paths[index]] = expression
+            pointer = (licences.pointer(paths[index], texts[index])
+                       if expression == licences.UNKNOWN else None)
+            if pointer is not None:  # named once every licence file has been read
+                self.pointers[paths[index]] = pointer
+            else:
+                self._add_licence_file(paths[index], expression)
         for path, text in zip(paths, texts, strict=True):
             if personal_data.is_data_file(path):
                 for kind, count in personal_data.count(text).items():
                     self.personal[kind].append((Location(path=path), count))
+
+    def _add_licence_file(self, path: str, expression: str) -> None:
+        where = (expression, "file", licences.is_third_party(path))
+        self.licences[where].append(Location(path=path))
+
+    def name_pointers(self) -> None:
+        """Each licence file that points to others (LICENSE: "either of the licenses found in
+        LICENSE.APACHE or LICENSE.BSD") is what those files, beside it, were identified as."""
+        for path, pointer in self.pointers.items():
+            folder = PurePosixPath(path).parent
+            found = [self.licence_files.get(str(folder / name), licences.UNKNOWN)
+                     for name in pointer.files]
+            self._add_licence_file(path, pointer.expression(found))
+        self.pointers.clear()
 
     def read_blobs(self, places: list[tuple[str, str]], texts: list[str]) -> None:
         """Secrets in a batch of older file versions, each at its (commit, path)."""
@@ -126,6 +147,7 @@ def scan(root: Path, policy: ScanPolicy, progress: Progress | None = None) -> Sc
         done += read
         if progress is not None:
             progress(done, total)
+    findings.name_pointers()
     for places, texts, read in _batches(_history_texts(root, old_blobs, history.added)):
         findings.read_blobs(places, texts)
         done += read

@@ -127,3 +127,39 @@ def test_a_policy_with_an_unknown_key_is_refused_with_a_clear_message(tmp_path: 
     path.write_text("authorship:\n  entitys: {}\n")
     with pytest.raises(PolicyError, match="entitys"):
         load_policy(path)
+
+
+PYCA_POINTER = ("This software is made available under the terms of *either* of the licenses\n"
+                "found in LICENSE.APACHE or LICENSE.BSD. Contributions to cryptography are made\n"
+                "under the terms of *both* these licenses.\n")
+
+
+@pytest.mark.parametrize(("path", "text", "files", "choice"), [
+    ("LICENSE", PYCA_POINTER, ("LICENSE.APACHE", "LICENSE.BSD"), True),
+    ("LICENSE", ("Licensed under either of [LICENSE-APACHE](LICENSE-APACHE) or\n"
+                 "[LICENSE-MIT](LICENSE-MIT) at your option."), ("LICENSE-APACHE", "LICENSE-MIT"),
+     True),
+    ("COPYING", "Parts are under LICENSE.PSF, the rest under COPYING.LESSER.",
+     ("LICENSE.PSF", "COPYING.LESSER"), False),
+])
+def test_a_licence_file_naming_other_licence_files_points_to_them(
+        path: str, text: str, files: tuple[str, ...], choice: bool) -> None:
+    assert licences.pointer(path, text) == licences.Pointer(files, choice)
+
+
+@pytest.mark.parametrize("text", [
+    "See the LICENSE file.", "See the License for the specific language governing permissions",
+    "Copied from docs/LICENSE.PSF", "This is LICENSE.md, see LICENSE.md",
+])
+def test_prose_the_file_itself_and_other_folders_are_no_pointer(text: str) -> None:
+    assert licences.pointer("LICENSE.md", text) is None
+
+
+def test_a_pointer_joins_what_the_files_are_as_its_text_says() -> None:
+    choice, both = licences.Pointer(("A", "B"), True), licences.Pointer(("A", "B"), False)
+    assert choice.expression(["Apache-2.0", "BSD-3-Clause"]) == "Apache-2.0 OR BSD-3-Clause"
+    assert both.expression(["MIT", "PSF-2.0"]) == "MIT AND PSF-2.0"
+    assert choice.expression(["MIT AND BSD-2-Clause", "GPL-2.0-only"]) == (
+        "(MIT AND BSD-2-Clause) OR GPL-2.0-only")
+    assert choice.expression(["MIT", licences.UNKNOWN]) == f"MIT OR {licences.UNKNOWN}"
+    assert choice.expression([licences.UNKNOWN, licences.UNKNOWN]) == licences.UNKNOWN

@@ -291,3 +291,20 @@ def test_chat_lets_the_user_answer_otherwise(evidence: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "The repository scan suggests: Not sure" in result.stdout
     assert "Ask legal to confirm the rights" not in result.stdout
+
+
+def test_a_licence_file_pointing_to_the_files_beside_it_is_what_they_are(
+        tmp_path: Path) -> None:
+    root = init(tmp_path / "dual")
+    pointer = ("This software is made available under the terms of *either* of the licenses\n"
+               "found in LICENSE.MIT or LICENSE.OTHER.\n")
+    commit(root, {"LICENSE": pointer, "LICENSE.MIT": MIT.format(year=2025, holder="Acme"),
+                  "LICENSE.OTHER": "You may use this if you buy me a coffee.\n",
+                  "lib/LICENSE": "See LICENSE.MIT, which is not in this folder.\n"}, "start")
+    result = run("scan", str(root), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    found = {(f.expression, tuple(loc.path for loc in f.locations))
+             for f in ScanReport.model_validate_json(result.stdout).licences}
+    assert found == {("MIT OR LicenseRef-unknown", ("LICENSE",)),
+                     ("MIT", ("LICENSE.MIT",)),
+                     ("LicenseRef-unknown", ("LICENSE.OTHER", "lib/LICENSE"))}
