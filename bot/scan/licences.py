@@ -135,6 +135,68 @@ def find(path: str, text: str) -> list[LicenceHit]:
     return hits + [hit for _, hit in headers_in(Batch([text])) if not quoted(hit, file)]
 
 
+# --- a licence in the comment heading a source file -------------------------------------------
+
+LICENCE_WORDS_LOWER = re.compile(
+    r"permission is hereby granted|redistribution and use in source|licensed under the"
+    r"|general public license|mozilla public license|eclipse public license"
+    r"|permission to use, copy, modify|is free software|free and unencumbered software")
+LICENCE_WORDS = re.compile(LICENCE_WORDS_LOWER.pattern, re.IGNORECASE)
+"""Words one of which every licence text or notice a comment may carry holds: a file's
+heading comment is matched only when it has one (most comments are not licences)."""
+HEAD_CHARS = 8000
+"""Only this much of a file is read for its heading comment: a licence comes first."""
+COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|;|%|\*|/\*|<!--|\(\*)")
+COMMENT_MARKS = re.compile(r"^\s*(?:#!.*|#+|//+|--+|;+|%+|/\*+|\*+/?|<!--|\(\*)?"
+                           r"|(?:\*+/|-->|\*\))\s*$")
+BLOCK_OPEN = re.compile(r"^\s*(?:/\*|<!--|\(\*|\"\"\"|\'\'\')")
+BLOCK_CLOSE = re.compile(r"\*/|-->|\*\)|\"\"\"|\'\'\'")
+
+
+def heading_comment(text: str) -> tuple[str, int]:
+    """The comment block heading a source file, comment marks dropped, and the line it starts
+    on: every line from the top that is blank, a line comment (#, //, --, ;...), or inside a
+    block comment (/* */, <!-- -->, a Python docstring); the first line of code ends it."""
+    kept: list[str] = []
+    first = 0
+    inside: str | None = None
+    for number, line in enumerate(text[:HEAD_CHARS].splitlines(), start=1):
+        if inside is not None:
+            kept.append(line)
+            if BLOCK_CLOSE.search(line):
+                inside = None
+            continue
+        opened = BLOCK_OPEN.match(line)
+        if opened is not None:
+            rest = line[opened.end():]
+            inside = None if BLOCK_CLOSE.search(rest) else opened.group(0).strip()
+        elif line.strip() and not COMMENT_LINE.match(line):
+            break
+        if line.strip() and not first:
+            first = number
+        kept.append(line)
+    body = "\n".join(COMMENT_MARKS.sub("", line).replace('"""', "").replace("'''", "")
+                     for line in kept)
+    return body.strip(), first
+
+
+def in_comment(text: str) -> tuple[str, int] | None:
+    """(expression, line) of the licence the comment heading a source file states ("Permission
+    is hereby granted...", "Licensed under the Apache License..." copied from another project
+    with its licence), or None when the comment says nothing licence-like or nothing we can
+    name. Copyright lines are dropped first, so the same licence under many holders is matched
+    once; a file with an SPDX header says it there, and its header is what counts."""
+    comment, line = heading_comment(text)
+    if not comment or not LICENCE_WORDS.search(comment) or HEADER.search(comment):
+        return None
+    body = "\n".join(part for part in comment.splitlines() if not COPYRIGHT_LINE.match(part))
+    expression = identify(re.sub(r"[ \t]+", " ", body).strip())
+    return None if expression == UNKNOWN else (expression, line)
+
+
+COPYRIGHT_LINE = re.compile(r"^\s*(?:copyright\b|\(c\)|©|all rights reserved)", re.IGNORECASE)
+
+
 # --- a licence file that points to others ---------------------------------------------------
 
 POINTED_FILE = re.compile(r"(?<![\w/.-])((?:LICEN[CS]E|COPYING)[-._][A-Za-z0-9][\w.-]*[A-Za-z0-9])")

@@ -32,10 +32,11 @@ class Location(_Frozen):
 
 
 class LicenceFinding(_Frozen):
-    """A licence stated by a licence file, an SPDX header or a package manifest."""
+    """A licence stated by a licence file, an SPDX header, or the comment heading a source
+    file (code copied from another project with its licence)."""
 
     expression: str  # an SPDX expression, or LicenseRef-unknown when the text is not recognised
-    source: Literal["file", "header"]
+    source: Literal["file", "header", "comment"]
     copyleft: Literal["strong", "weak", "network"] | None = None
     third_party: bool = False  # sits in vendored or copied code, not the project's own
     count: int = 1

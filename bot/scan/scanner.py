@@ -50,6 +50,20 @@ class _Findings:
     def read_files(self, paths: list[str], texts: list[str]) -> None:
         """Every detector over a batch of working-tree files."""
         batch = Batch(texts)
+        self._read_licences(batch, paths, texts)
+        for index, secret in secrets.find_in(batch):
+            self.secrets[secret.kind].append(Location(path=paths[index], line=secret.line))
+        for (index, kind, what), count in cryptography.find_in(batch).items():
+            self.crypto[(kind, what)].append((Location(path=paths[index]), count))
+        for (index, kind, target), count in internal.find_in(batch, paths, self.hosts).items():
+            self.internal[(kind, target)].append((Location(path=paths[index]), count))
+        for path, text in zip(paths, texts, strict=True):
+            if personal_data.is_data_file(path):
+                for kind, count in personal_data.count(text).items():
+                    self.personal[kind].append((Location(path=path), count))
+
+    def _read_licences(self, batch: Batch, paths: list[str], texts: list[str]) -> None:
+        """Licence files, SPDX headers and the licence comments heading source files."""
         identified = {index: licences.identify(text)
                       for index, (path, text) in enumerate(zip(paths, texts, strict=True))
                       if licences.is_licence_file(path)}
@@ -58,12 +72,12 @@ class _Findings:
                 continue
             where = (hit.expression, hit.source, licences.is_third_party(paths[index]))
             self.licences[where].append(Location(path=paths[index], line=hit.line))
-        for index, secret in secrets.find_in(batch):
-            self.secrets[secret.kind].append(Location(path=paths[index], line=secret.line))
-        for (index, kind, what), count in cryptography.find_in(batch).items():
-            self.crypto[(kind, what)].append((Location(path=paths[index]), count))
-        for (index, kind, target), count in internal.find_in(batch, paths, self.hosts).items():
-            self.internal[(kind, target)].append((Location(path=paths[index]), count))
+        for index in _commented(batch, identified):
+            found = licences.in_comment(texts[index])
+            if found is not None:
+                expression, line = found
+                comment = (expression, "comment", licences.is_third_party(paths[index]))
+                self.licences[comment].append(Location(path=paths[index], line=line))
         for index, expression in identified.items():
             self.licence_files[paths[index]] = expression
             pointer = (licences.pointer(paths[index], texts[index])
@@ -72,10 +86,6 @@ class _Findings:
                 self.pointers[paths[index]] = pointer
             else:
                 self._add_licence_file(paths[index], expression)
-        for path, text in zip(paths, texts, strict=True):
-            if personal_data.is_data_file(path):
-                for kind, count in personal_data.count(text).items():
-                    self.personal[kind].append((Location(path=path), count))
 
     def _add_licence_file(self, path: str, expression: str) -> None:
         where = (expression, "file", licences.is_third_party(path))
@@ -96,6 +106,19 @@ class _Findings:
         for index, secret in secrets.find_in(Batch(texts)):
             commit, path = places[index]
             self.secrets[secret.kind].append(Location(path=path, line=secret.line, commit=commit))
+
+
+def _commented(batch: Batch, licence_files: dict[int, str]) -> list[int]:
+    """The files, other than licence files, with licence words near their top: the ones whose
+    heading comment may state a licence (one search over the whole batch)."""
+    found: set[int] = set()
+    matches = (licences.LICENCE_WORDS_LOWER.finditer(batch.lower) if batch.lower is not None
+               else licences.LICENCE_WORDS.finditer(batch.text))
+    for match in matches:
+        index = batch.index_of(match.start())
+        if match.start() - batch.starts[index] < licences.HEAD_CHARS:
+            found.add(index)
+    return sorted(found - set(licence_files))
 
 
 def _batches(items: Iterator[tuple[T, str | None]]) -> Iterator[tuple[list[T], list[str], int]]:

@@ -163,3 +163,49 @@ def test_a_pointer_joins_what_the_files_are_as_its_text_says() -> None:
         "(MIT AND BSD-2-Clause) OR GPL-2.0-only")
     assert choice.expression(["MIT", licences.UNKNOWN]) == f"MIT OR {licences.UNKNOWN}"
     assert choice.expression([licences.UNKNOWN, licences.UNKNOWN]) == licences.UNKNOWN
+
+
+def commented(marks: tuple[str, str, str], text: str) -> str:
+    """`text` as a comment block in one language's style: (opening, each line, closing)."""
+    opening, each, closing = marks
+    lines = [f"{each}{line}".rstrip() for line in text.splitlines()]
+    return "\n".join(filter(None, [opening, *lines, closing])) + "\n"
+
+
+MIT_TEXT = MIT.format(year=2019, holder="Parser Authors")
+
+
+@pytest.mark.parametrize("marks", [
+    ("/*", " * ", " */"), ("", "// ", ""), ("#!/usr/bin/env python\n# -*- coding: utf-8 -*-",
+                                           "# ", ""),
+    ('"""', "", '"""'), ("<!--", "  ", "-->"), ("", "-- ", ""),
+])
+def test_a_licence_in_the_comment_heading_a_source_file_is_identified(
+        marks: tuple[str, str, str]) -> None:
+    source = commented(marks, MIT_TEXT) + "\ncode = 1\n"
+    assert licences.in_comment(source) == ("MIT", 1)
+
+
+def test_a_standard_notice_in_a_heading_comment_names_its_licence_line() -> None:
+    source = "\n\n" + commented(("", "# ", ""), GPL_NOTICE_TEXT) + "import os\n"
+    assert licences.in_comment(source) == ("GPL-2.0-or-later", 3)
+
+
+GPL_NOTICE_TEXT = """parser.py - reads the input
+Copyright (C) 2001 Some One
+
+This program is free software; you can redistribute it and/or modify it under the terms of
+the GNU General Public License as published by the Free Software Foundation; either version 2
+of the License, or (at your option) any later version.
+"""
+
+
+@pytest.mark.parametrize("source", [
+    "import os\n" + commented(("", "# ", ""), MIT_TEXT),  # after code: not the file's heading
+    commented(("/*", " * ", " */"), "Helpers for the parser.\nNo licence words here."),
+    commented(("", "# ", ""), "Permission is hereby granted to buy me a coffee.\n"),
+    "# SPDX-License-Identifier: MIT\n" + commented(("", "# ", ""), MIT_TEXT),  # the header counts
+    'HELP = "Licensed under the Apache License, Version 2.0"\n',
+])
+def test_code_comments_without_a_licence_we_can_name_state_none(source: str) -> None:
+    assert licences.in_comment(source) is None

@@ -308,3 +308,32 @@ def test_a_licence_file_pointing_to_the_files_beside_it_is_what_they_are(
     assert found == {("MIT OR LicenseRef-unknown", ("LICENSE",)),
                      ("MIT", ("LICENSE.MIT",)),
                      ("LicenseRef-unknown", ("LICENSE.OTHER", "lib/LICENSE"))}
+
+
+GPL_COMMENT = """/* parse.c - copied from the parser project
+ * Copyright (C) 2001 Some One
+ *
+ * This program is free software; you can redistribute it and/or modify it under the terms
+ * of the GNU General Public License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+int parse(void) { return 0; }
+"""
+
+
+def test_code_copied_with_its_licence_in_a_comment_is_reported_and_suggests_copyleft(
+        tmp_path: Path) -> None:
+    root = init(tmp_path / "copied")
+    commit(root, {"LICENSE": MIT.format(year=2025, holder="Acme"),
+                  "third_party/parser/parse.c": GPL_COMMENT,
+                  "src/main.c": "/* Our service. */\nint main(void) { return 0; }\n"}, "start")
+    result = run("scan", str(root), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = ScanReport.model_validate_json(result.stdout)
+    found = {(f.expression, f.source, f.copyleft, f.third_party,
+              tuple(str(loc) for loc in f.locations)) for f in report.licences}
+    assert found == {("MIT", "file", None, False, ("LICENSE",)),
+                     ("GPL-2.0-or-later", "comment", "strong", True,
+                      ("third_party/parser/parse.c:1",))}
+    (copyleft,) = [e for e in report.suggestions if e.answer == ["copyleft"]]
+    assert "GPL-2.0-or-later" in copyleft.detail and "third_party/parser/parse.c" in copyleft.detail
