@@ -55,6 +55,37 @@ def is_third_party(path: str) -> bool:
     return any(part.lower() in THIRD_PARTY_DIRS for part in PurePosixPath(path).parts[:-1])
 
 
+@dataclass(frozen=True)
+class Match:
+    """askalono's best licence for a text, and its score (0 to 1)."""
+
+    name: str
+    score: float
+
+
+STATEMENT = re.compile(r"^[ \t]*(?:copyright\s*(?:\(c\)|©|\d{4}|[\[<{])|\(c\)\s*\d|©).*$",
+                       re.IGNORECASE | re.MULTILINE)
+MAX_MATCHES = 4096
+_matches: dict[str, Match] = {}
+
+
+def match(text: str) -> Match:
+    """askalono's match of a text. pyaskalono loads its licence store on every call (~0.2 s),
+    so a match is remembered by the text with its copyright statements ("Copyright (c) 2019
+    Someone") blanked, case and spacing ignored: the same licence under another holder or
+    year, as every MIT file of a node_modules folder is, costs one call. What askalono reads
+    is still the whole text, copyright lines and all: dropping them lowers the score of
+    licences whose text holds them (libtiff) and tips near twins (ISC and 0BSD)."""
+    key = " ".join(STATEMENT.sub("copyright", text).lower().split())
+    found = _matches.get(key)
+    if found is None:
+        if len(_matches) >= MAX_MATCHES:
+            _matches.clear()
+        answer = askalono.identify(text)
+        found = _matches[key] = Match(str(answer.name), float(answer.score))
+    return found
+
+
 @lru_cache(maxsize=1024)
 def identify(text: str) -> str:
     """The SPDX expression of a licence text, or LicenseRef-unknown when nothing matches.
@@ -64,28 +95,26 @@ def identify(text: str) -> str:
     of a stacked licence the file holds whole (`licence_match.Stacks`) are that licence. What
     askalono cannot name at its threshold goes to the supplement, then to the standard
     notices; what none of them names is unknown, never guessed.
-    pyaskalono loads its licence store on every call (~0.2 s), so each distinct text is
-    matched once. The text goes in whole: dropping copyright lines or spacing lowers the score
-    of licences whose text holds them (libtiff) and tips near-twins (ISC and 0BSD)."""
+    askalono is asked once per text and its copies under other holders (`match`)."""
     if not text.strip():
         return UNKNOWN
-    match = askalono.identify(text)
-    if match.score < SHALLOW_LIMIT:
+    whole = match(text)
+    if whole.score < SHALLOW_LIMIT:
         parts = licence_match.sections(text)
         if len(parts) > 1:
             stacks = licence_match.stacks()
             held = stacks.held(text)
             found = _unique(stacks.owner(part, held)
-                            or _in_file(named(askalono.identify(part), part), text)
+                            or _in_file(named(match(part), part), text)
                             for part in parts)
             if found:
                 return " AND ".join(found)
-    whole = named(match, text)
-    if whole == "LGPL-3.0-only" and GPL3_AFTER_LGPL3.search(text):
+    name = named(whole, text)
+    if name == "LGPL-3.0-only" and GPL3_AFTER_LGPL3.search(text):
         # askalono's LGPL 3.0 text carries the GPL 3.0 it incorporates, so the pair matches
         # as one; the file holds both licence texts, as the SPDX list's LGPL-3.0 text does
         return "LGPL-3.0-only AND GPL-3.0-only"
-    return _in_file(whole, text)
+    return _in_file(name, text)
 
 
 def _in_file(expression: str, text: str) -> str:
@@ -102,17 +131,17 @@ licence in the file, so the file is not cut into parts."""
 GPL3_AFTER_LGPL3 = re.compile(r"GNU\s+GENERAL\s+PUBLIC\s+LICENSE\s+Version\s+3,\s+29\s+June\s+2007")
 
 
-def named(match: Any, text: str) -> str:
+def named(found: Match, text: str) -> str:
     """What one askalono match says of a text: its licence at askalono's threshold, named by
     its plain variant and checked against its near twins; else the supplement's (the texts
     askalono's store lacks) at the same threshold; else the licences whose standard notice
     the text holds; else LicenseRef-unknown."""
-    if match.score >= MIN_SCORE:
-        plain = licence_match.canonical(str(match.name))
+    if found.score >= MIN_SCORE:
+        plain = licence_match.canonical(found.name)
         return licence_match.variant(licence_match.check_twin(plain, text), text)
-    found, score = licence_match.supplement().best(text)
+    supplied, score = licence_match.supplement().best(text)
     if score >= MIN_SCORE:
-        return found
+        return supplied
     return " AND ".join(licence_match.notices(text)) or UNKNOWN
 
 

@@ -302,3 +302,14 @@ def test_a_long_bundle_of_licences_is_read_to_its_end() -> None:
     notices = [mit(f"Library {n}") for n in range(20)] + [BSD_2]
     parts = licence_match.sections("\n\n".join(notices))
     assert len(parts) == 21 and licences.identify("\n\n".join(notices)) == "MIT AND BSD-2-Clause"
+
+
+def test_one_licence_under_other_holders_is_matched_once() -> None:
+    first, other = mit("Ann Example"), mit("Bob Example").replace("2024", "2019")
+    assert licences.match(first) is licences.match(other)  # one askalono call, remembered
+    reworded = first.replace("free of charge", "for a small fee")
+    assert licences.match(reworded) is not licences.match(first)
+    # a statement is blanked, the licence's own wording about copyright holders is not
+    bsd_owner = BSD_2.replace("COPYRIGHT HOLDER OR", "\nCOPYRIGHT OWNER OR")
+    assert licences.match(bsd_owner) is not licences.match(BSD_2.replace(
+        "COPYRIGHT HOLDER OR", "\nCOPYRIGHT HOLDER OR"))
