@@ -109,6 +109,7 @@ class ScanReport(_Frozen):
     shallow: bool = False  # a shallow clone: commits before its depth were not read
     licences: list[LicenceFinding] = Field(default_factory=list)
     secrets: list[SecretFinding] = Field(default_factory=list)
+    allowed_secrets: int = 0  # values on lines marked `pragma: allowlist secret`, left out
     personal_data: list[PersonalDataFinding] = Field(default_factory=list)
     cryptography: list[CryptoFinding] = Field(default_factory=list)
     authors: list[AuthorDomain] = Field(default_factory=list)

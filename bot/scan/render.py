@@ -27,6 +27,9 @@ def _sections(report: ScanReport) -> list[tuple[str, list[str]]]:
     secrets = [f"{f.kind}: {f.count} places"
                f"{' (removed from the working tree, still in the history)' if f.removed else ''}"
                f" in {_where(f.locations, f.count)}" for f in report.secrets]
+    if report.allowed_secrets:
+        secrets.append(f"{report.allowed_secrets} more on lines marked `pragma: allowlist "
+                       "secret` or `gitleaks:allow` (test values): left out")
     licences = [f"{f.expression} ({f.source}"
                 f"{f', {f.copyleft} copyleft' if f.copyleft else ''}"
                 f"{', third-party' if f.third_party else ''}) in {_where(f.locations, f.count)}"

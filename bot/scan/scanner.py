@@ -44,6 +44,7 @@ class _Findings:
         self.personal: dict[str, list[tuple[Location, int]]] = defaultdict(list)
         self.crypto: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
         self.internal: dict[tuple[str, str], list[tuple[Location, int]]] = defaultdict(list)
+        self.allowed_secrets = 0
         self.licence_files: dict[str, str] = {}  # path -> expression, every licence file
         self.pointers: dict[str, licences.Pointer] = {}  # unidentified ones naming others
 
@@ -51,8 +52,7 @@ class _Findings:
         """Every detector over a batch of working-tree files."""
         batch = Batch(texts)
         self._read_licences(batch, paths, texts)
-        for index, secret in secrets.find_in(batch):
-            self.secrets[secret.kind].append(Location(path=paths[index], line=secret.line))
+        self._add_secrets(batch, [Location(path=path) for path in paths])
         for (index, kind, what), count in cryptography.find_in(batch).items():
             self.crypto[(kind, what)].append((Location(path=paths[index]), count))
         for (index, kind, target), count in internal.find_in(batch, paths, self.hosts).items():
@@ -103,9 +103,18 @@ class _Findings:
 
     def read_blobs(self, places: list[tuple[str, str]], texts: list[str]) -> None:
         """Secrets in a batch of older file versions, each at its (commit, path)."""
-        for index, secret in secrets.find_in(Batch(texts)):
-            commit, path = places[index]
-            self.secrets[secret.kind].append(Location(path=path, line=secret.line, commit=commit))
+        self._add_secrets(Batch(texts), [Location(path=path, commit=commit)
+                                         for commit, path in places])
+
+    def _add_secrets(self, batch: Batch, files: list[Location]) -> None:
+        """The batch's credentials at their lines; the ones on a line marked as allowed are
+        only counted."""
+        for index, secret in secrets.find_in(batch):
+            if secret.allowed:
+                self.allowed_secrets += 1
+            else:
+                where = files[index].model_copy(update={"line": secret.line})
+                self.secrets[secret.kind].append(where)
 
 
 def _commented(batch: Batch, licence_files: dict[int, str]) -> list[int]:
@@ -181,6 +190,7 @@ def scan(root: Path, policy: ScanPolicy, progress: Progress | None = None) -> Sc
         history_blobs=len(old_blobs), shallow=repo.is_shallow(root),
         licences=_licence_findings(findings),
         secrets=_secret_findings(findings, at_head, history.added),
+        allowed_secrets=findings.allowed_secrets,
         personal_data=[PersonalDataFinding(kind=kind, count=sum(n for _, n in places),
                                            locations=_first([loc for loc, _ in places]))
                        for kind, places in sorted(findings.personal.items())],

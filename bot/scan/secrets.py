@@ -36,10 +36,17 @@ USER_PASSWORD = re.compile(r"//([^:/@\s]+):([^@\s]+)@")
 
 @dataclass(frozen=True)
 class SecretHit:
-    """A credential of `kind` on `line` (1-based)."""
+    """A credential of `kind` on `line` (1-based); `allowed` when that line marks it as a
+    known test value (ALLOWED)."""
 
     kind: str
     line: int
+    allowed: bool = False
+
+
+ALLOWED = re.compile(r"pragma:\s*allowlist[ -]secret|gitleaks:allow")
+"""The marks detect-secrets and gitleaks read on a line to leave its value out (a test key, a
+fixture): the same marks work here, so a repository already marked for them needs no more."""
 
 
 @cache
@@ -77,7 +84,7 @@ def find_in(batch: Batch) -> list[tuple[int, SecretHit]]:
                 offset = match.start() if lines is None else lines.original(match.start())
                 index, number, line = batch.locate(offset)
                 if not _is_fake(match, line):
-                    hit = SecretHit(detector.secret_type, number)
+                    hit = SecretHit(detector.secret_type, number, bool(ALLOWED.search(line)))
                     hits[(index, hit.kind, number)] = hit
     return [(index, hit) for (index, _, _), hit in sorted(hits.items())]
 

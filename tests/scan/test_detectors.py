@@ -26,7 +26,7 @@ def test_look_alikes_of_credentials_are_not_reported(line: str) -> None:
 
 def test_a_secret_hit_holds_its_kind_and_line_but_never_its_value() -> None:
     (hit,) = secrets.find(planted_secrets()["GitHub Token"])
-    assert set(vars(hit)) == {"kind", "line"}
+    assert set(vars(hit)) == {"kind", "line", "allowed"}
 
 
 def test_a_licence_file_is_identified_despite_its_copyright_line() -> None:
@@ -209,3 +209,11 @@ of the License, or (at your option) any later version.
 ])
 def test_code_comments_without_a_licence_we_can_name_state_none(source: str) -> None:
     assert licences.in_comment(source) is None
+
+
+@pytest.mark.parametrize("mark", ["# pragma: allowlist secret", "// gitleaks:allow",
+                                  "# pragma: allowlist-secret"])
+def test_a_credential_on_a_line_marked_as_allowed_is_flagged_allowed(mark: str) -> None:
+    token = planted_secrets()["GitHub Token"]
+    hits = secrets.find(f"{token}  {mark}\n{token}\n")
+    assert [(hit.line, hit.allowed) for hit in hits] == [(1, True), (2, False)]

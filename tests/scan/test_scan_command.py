@@ -337,3 +337,22 @@ def test_code_copied_with_its_licence_in_a_comment_is_reported_and_suggests_copy
                       ("third_party/parser/parse.c:1",))}
     (copyleft,) = [e for e in report.suggestions if e.answer == ["copyleft"]]
     assert "GPL-2.0-or-later" in copyleft.detail and "third_party/parser/parse.c" in copyleft.detail
+
+
+def test_test_values_marked_as_allowed_are_counted_but_not_reported_or_blocking(
+        tmp_path: Path) -> None:
+    root = init(tmp_path / "marked")
+    key = SECRETS["GitHub Token"]
+    commit(root, {"tests/test_api.py": f'TOKEN = "{key}"  # pragma: allowlist secret\n'},
+           "a test key, marked")
+    result = run("scan", str(root), "--format", "markdown", "--fail-on", "secrets")
+    assert result.returncode == 0, result.stderr
+    assert "1 more on lines marked `pragma: allowlist secret`" in result.stdout
+    assert key not in result.stdout
+    commit(root, {"src/config.py": f'TOKEN = "{key}"\n'}, "the same key, unmarked")
+    result = run("scan", str(root), "--format", "json", "--fail-on", "secrets")
+    assert result.returncode == 1
+    report = ScanReport.model_validate_json(result.stdout)
+    assert report.allowed_secrets == 1
+    assert [(f.kind, [loc.path for loc in f.locations]) for f in report.secrets] == [
+        ("GitHub Token", ["src/config.py"])]
