@@ -187,7 +187,8 @@ def sections(text: str) -> list[str]:
 # --- the supplement ---------------------------------------------------------------------------
 
 WORD = re.compile(r"[a-z0-9]+")
-SPELLING = {"licence": "license", "licences": "licenses", "licenced": "licensed"}
+SPELLING = {"licence": "license", "licences": "licenses", "licenced": "licensed",
+            "https": "http"}  # the scheme of a licence's address says nothing of the licence
 
 
 def word_pairs(text: str) -> frozenset[tuple[str, str]]:
@@ -252,7 +253,8 @@ NOTICES = {
                          "Affero General Public License as published by the Free Software "
                          "Foundation, either version 3 of the License, or (at your option) any "
                          "later version.",
-    "MIT": "Licensed under the MIT license",
+    "MIT": ("Licensed under the MIT license", "released under the MIT License",
+            "distributed under the MIT License"),
     "EPL-2.0": "This program and the accompanying materials are made available under the "
                "terms of the Eclipse Public License 2.0 which is available at "
                "http://www.eclipse.org/legal/epl-2.0",
@@ -261,15 +263,17 @@ MIN_CONTAINED = 0.95
 
 
 @cache
-def _notice_pairs() -> dict[str, frozenset[tuple[str, str]]]:
-    return {name: word_pairs(text) for name, text in NOTICES.items()}
+def _notice_pairs() -> list[tuple[str, frozenset[tuple[str, str]]]]:
+    return [(name, word_pairs(text)) for name, texts in NOTICES.items()
+            for text in ((texts,) if isinstance(texts, str) else texts)]
 
 
 def notices(text: str) -> list[str]:
     """The licences whose standard notice the text holds whole, in NOTICES order."""
     pairs = word_pairs(text)
-    return [name for name, reference in _notice_pairs().items()
-            if containment(pairs, reference) >= MIN_CONTAINED]
+    found = [name for name, reference in _notice_pairs()
+             if containment(pairs, reference) >= MIN_CONTAINED]
+    return list(dict.fromkeys(found))
 
 
 class Stacks:

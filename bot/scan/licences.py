@@ -166,10 +166,12 @@ def find(path: str, text: str) -> list[LicenceHit]:
 
 # --- a licence in the comment heading a source file -------------------------------------------
 
-LICENCE_WORDS_LOWER = re.compile(
-    r"permission is hereby granted|redistribution and use in source|licensed under the"
-    r"|general public license|mozilla public license|eclipse public license"
-    r"|permission to use, copy, modify|is free software|free and unencumbered software")
+LICENCE_WORDS_LOWER = re.compile("|".join(  # words may wrap to a new line of the comment
+    r"[\s#*/;%!-]+".join(map(re.escape, phrase.split())) for phrase in (
+        "permission is hereby granted", "redistribution and use in source", "licensed under the",
+        "released under the", "distributed under the", "general public license",
+        "mozilla public license", "eclipse public license", "permission to use, copy, modify",
+        "is free software", "free and unencumbered software")))
 LICENCE_WORDS = re.compile(LICENCE_WORDS_LOWER.pattern, re.IGNORECASE)
 """Words one of which every licence text or notice a comment may carry holds: a file's
 heading comment is matched only when it has one (most comments are not licences)."""
@@ -182,48 +184,58 @@ BLOCK_OPEN = re.compile(r"^\s*(?:/\*|<!--|\(\*|\"\"\"|\'\'\')")
 BLOCK_CLOSE = re.compile(r"\*/|-->|\*\)|\"\"\"|\'\'\'")
 
 
-def heading_comment(text: str) -> tuple[str, int]:
-    """The comment block heading a source file, comment marks dropped, and the line it starts
-    on: every line from the top that is blank, a line comment (#, //, --, ;...), or inside a
-    block comment (/* */, <!-- -->, a Python docstring); the first line of code ends it."""
-    kept: list[str] = []
-    first = 0
-    inside: str | None = None
+def heading_comments(text: str) -> list[tuple[str, int]]:
+    """The comments heading a source file, each with the line it starts on and its comment
+    marks dropped: from the top, every run of line comments (#, //, --, ;...) and every block
+    comment (/* */, <!-- -->, a docstring) until the first line of code. A module docstring
+    and the # licence header under it are two comments."""
+    blocks: list[tuple[list[str], int]] = []
+    kind: str | None = None
+    inside = False
     for number, line in enumerate(text[:HEAD_CHARS].splitlines(), start=1):
-        if inside is not None:
-            kept.append(line)
-            if BLOCK_CLOSE.search(line):
-                inside = None
+        if inside:
+            blocks[-1][0].append(line)
+            inside = not BLOCK_CLOSE.search(line)
+            continue
+        if not line.strip():
             continue
         opened = BLOCK_OPEN.match(line)
-        if opened is not None:
-            rest = line[opened.end():]
-            inside = None if BLOCK_CLOSE.search(rest) else opened.group(0).strip()
-        elif line.strip() and not COMMENT_LINE.match(line):
+        this = "block" if opened else "line" if COMMENT_LINE.match(line) else None
+        if this is None:
             break
-        if line.strip() and not first:
-            first = number
-        kept.append(line)
-    body = "\n".join(COMMENT_MARKS.sub("", line).replace('"""', "").replace("'''", "")
-                     for line in kept)
-    return body.strip(), first
+        if this == "block" or kind != "line":
+            blocks.append(([], number))
+        kind = this
+        blocks[-1][0].append(line)
+        if opened is not None:
+            inside = not BLOCK_CLOSE.search(line[opened.end():])
+    return [("\n".join(COMMENT_MARKS.sub("", line).replace('"""', "").replace("'''", "")
+                       for line in lines).strip(), first) for lines, first in blocks]
 
 
 def in_comment(text: str) -> tuple[str, int] | None:
-    """(expression, line) of the licence the comment heading a source file states ("Permission
-    is hereby granted...", "Licensed under the Apache License..." copied from another project
-    with its licence), or None when the comment says nothing licence-like or nothing we can
-    name. Copyright lines are dropped first, so the same licence under many holders is matched
-    once; a file with an SPDX header says it there, and its header is what counts."""
-    comment, line = heading_comment(text)
-    if not comment or not LICENCE_WORDS.search(comment) or HEADER.search(comment):
+    """(expression, line) of the licences the comments heading a source file state
+    ("Permission is hereby granted...", "Licensed under the Apache License..." in code copied
+    from another project), or None when they say nothing licence-like or nothing we can name.
+    A file with an SPDX header says it there, and its header is what counts."""
+    comments = heading_comments(text)
+    if any(HEADER.search(comment) for comment, _ in comments):
         return None
-    body = "\n".join(part for part in comment.splitlines() if not COPYRIGHT_LINE.match(part))
-    expression = identify(re.sub(r"[ \t]+", " ", body).strip())
-    return None if expression == UNKNOWN else (expression, line)
-
-
-COPYRIGHT_LINE = re.compile(r"^\s*(?:copyright\b|\(c\)|©|all rights reserved)", re.IGNORECASE)
+    found: list[str] = []
+    first: int | None = None
+    for comment, line in comments:
+        if not LICENCE_WORDS.search(comment):
+            continue
+        # a standard notice is the usual heading and costs no askalono call; comments differ
+        # from file to file (a file name, a summary), so remembered matches rarely apply
+        expression = " AND ".join(licence_match.notices(comment)) or identify(comment)
+        if expression != UNKNOWN:
+            found.append(expression)
+            first = line if first is None else first
+    if first is None:
+        return None
+    terms = _unique(found)
+    return " AND ".join(f"({t})" if " OR " in t and len(terms) > 1 else t for t in terms), first
 
 
 # --- a licence file that points to others ---------------------------------------------------

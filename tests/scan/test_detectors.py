@@ -217,3 +217,19 @@ def test_a_credential_on_a_line_marked_as_allowed_is_flagged_allowed(mark: str) 
     token = planted_secrets()["GitHub Token"]
     hits = secrets.find(f"{token}  {mark}\n{token}\n")
     assert [(hit.line, hit.allowed) for hit in hits] == [(1, True), (2, False)]
+
+
+def test_each_comment_heading_a_file_is_read_and_the_licence_line_is_its_own() -> None:
+    source = ('"""Lexer for Robot Framework.\n\n:license: BSD, see LICENSE for details.\n"""\n\n'
+              + commented(("", "#  ", ""), APACHE_NOTICE_TEXT) + "\nimport re\n")
+    assert licences.in_comment(source) == ("Apache-2.0", 6)
+
+
+APACHE_NOTICE_TEXT = """Copyright 2012 Nokia Siemens Networks Oyj
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+"""

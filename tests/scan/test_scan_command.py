@@ -321,11 +321,21 @@ int parse(void) { return 0; }
 """
 
 
+ORM_HEADER = """# orm/base.py
+# Copyright (C) 2005-2026 the ORM authors and contributors
+#
+# This module is part of the ORM and is released under
+# the MIT License: https://www.opensource.org/licenses/mit-license.php
+\"\"\"Base classes of the mapper.\"\"\"
+"""
+
+
 def test_code_copied_with_its_licence_in_a_comment_is_reported_and_suggests_copyleft(
         tmp_path: Path) -> None:
     root = init(tmp_path / "copied")
     commit(root, {"LICENSE": MIT.format(year=2025, holder="Acme"),
                   "third_party/parser/parse.c": GPL_COMMENT,
+                  "third_party/orm/base.py": ORM_HEADER,
                   "src/main.c": "/* Our service. */\nint main(void) { return 0; }\n"}, "start")
     result = run("scan", str(root), "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -334,7 +344,8 @@ def test_code_copied_with_its_licence_in_a_comment_is_reported_and_suggests_copy
               tuple(str(loc) for loc in f.locations)) for f in report.licences}
     assert found == {("MIT", "file", None, False, ("LICENSE",)),
                      ("GPL-2.0-or-later", "comment", "strong", True,
-                      ("third_party/parser/parse.c:1",))}
+                      ("third_party/parser/parse.c:1",)),
+                     ("MIT", "comment", None, True, ("third_party/orm/base.py:1",))}
     (copyleft,) = [e for e in report.suggestions if e.answer == ["copyleft"]]
     assert "GPL-2.0-or-later" in copyleft.detail and "third_party/parser/parse.c" in copyleft.detail
 
