@@ -12,7 +12,10 @@ from bot.core.outcomes import Evidence
 MAX_LOCATIONS = 20
 """Locations kept per finding; `count` keeps the full number."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The report's shape. 2: licence findings may come from a source file's heading `comment`,
+and `allowed_secrets` counts values on lines marked as allowed. Reports of version 1 still
+read (`assess --evidence`, `chat --evidence`): the new field has a default."""
 
 
 class _Frozen(BaseModel):

@@ -101,3 +101,11 @@ def test_chat_defaults_carry_the_answer_and_every_finding_behind_it() -> None:
         "obligations": Default(["copyleft", "secrets"], 0.9, (COPYLEFT.detail, SECRETS.detail)),
         "ownership": Default("unsure", 0.7, ("contractor",)),
     }
+
+
+def test_a_report_of_version_1_still_reads() -> None:
+    old = ('{"schema_version": 1, "root": "/x", "head": null, "licences": [{"expression": "MIT",'
+           ' "source": "file", "locations": [{"path": "LICENSE"}]}]}')
+    report = ScanReport.model_validate_json(old)
+    assert (report.schema_version, report.allowed_secrets) == (1, 0)
+    assert ScanReport(root="/y", head=None).schema_version == 2
