@@ -13,7 +13,9 @@ Run from the repository root: python -m benchmarks.scan [--quick] [--spdx-texts 
   the output); (2) real licence files: the LICENSE, COPYING and NOTICE files of the installed
   Python packages (this interpreter's and ScanCode's), of npm and its dependencies, and of
   /usr/share/common-licenses; (3) edited copies of common licences: a copyright header,
-  rewrapped lines, a changed word, a Markdown title. Prints the agreement, how many agreements
+  rewrapped lines, a changed word, a Markdown title; (4) source files of the same packages
+  with a licence's words near their top, where the scan reads the heading comments (and
+  SPDX headers) and ScanCode the whole file. Prints the agreement, how many agreements
   each equivalence rule of `Comparison` made, and every disagreement. ScanCode runs in
   --scancode-python (default: $SCANCODE_PYTHON, else this interpreter), since its pinned
   dependencies clash with the test tools.
@@ -46,6 +48,7 @@ from pathlib import Path
 from license_expression import ExpressionError, get_spdx_licensing
 
 from bot.scan import licences
+from bot.scan.batch import Batch
 from bot.scan.model import ScanReport
 from tests.scan.corpus import LOOK_ALIKES, MIT, commit, init, planted_secrets
 
@@ -112,6 +115,48 @@ def real_files(python: str | None = None) -> dict[str, str]:
             label = f"real/{path.parent.name}/{path.name}"
             found[label if label not in found else f"{label}#{len(found)}"] = text
     return found
+
+
+SOURCE_SUFFIXES = (".py", ".js", ".c", ".h", ".go", ".java", ".ts", ".rs", ".cpp")
+MAX_SOURCES = 300
+
+
+def source_files(python: str | None = None) -> dict[str, str]:
+    """Source files of the installed Python and npm packages (the same places as
+    `real_files`) with a licence's words in their first HEAD_CHARS characters, the ones the
+    scan reads the heading comments of: up to MAX_SOURCES, spread evenly over the sorted
+    paths, once each."""
+    roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
+    if python is not None and Path(python).absolute() != Path(sys.executable).absolute():
+        script = "import site; print('\\n'.join(site.getsitepackages()))"
+        out = subprocess.run([python, "-c", script], capture_output=True, text=True,
+                             check=False).stdout
+        roots += [Path(line) for line in out.splitlines() if line.strip()]
+    roots += [Path(modules) for modules in NODE_MODULES]
+    seen: set[str] = set()
+    found: dict[str, str] = {}
+    for path in sorted(p for root in roots for suffix in SOURCE_SUFFIXES
+                       for p in root.rglob(f"*{suffix}")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        text = path.read_text("utf-8", "replace")
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest not in seen and licences.LICENCE_WORDS.search(text[:licences.HEAD_CHARS]):
+            seen.add(digest)
+            found[f"source/{path.parent.name}/{path.name}#{len(found)}"] = text
+    step = max(1, len(found) // MAX_SOURCES)
+    return dict(list(found.items())[::step][:MAX_SOURCES])
+
+
+def comment_answer(text: str) -> str:
+    """What the scan reports for a source file that is no licence file: the licences of its
+    heading comments (its SPDX headers, which ScanCode reads too, are compared as well)."""
+    found = [hit.expression for _, hit in licences.headers_in(Batch([text]))]
+    comment = licences.in_comment(text)
+    found += [comment[0]] if comment is not None else []
+    unique = list(dict.fromkeys(found))
+    return " AND ".join(f"({e})" if " OR " in e and len(unique) > 1 else e
+                        for e in unique) or licences.UNKNOWN
 
 
 def edited(spdx: dict[str, str]) -> dict[str, str]:
@@ -293,7 +338,8 @@ def compare_licences(folder: Path | None, python: str, quick: bool,
                      cache: Path | None = None) -> None:
     where, spdx = spdx_texts(folder, python)
     corpora = {"SPDX licence list": spdx, "real licence files": real_files(python),
-               "edited common licences": edited(spdx)}
+               "edited common licences": edited(spdx),
+               "source files' heading comments": source_files(python)}
     if quick:
         corpora = {name: dict(list(texts.items())[:: max(1, len(texts) // 60)])
                    for name, texts in corpora.items()}
@@ -302,13 +348,16 @@ def compare_licences(folder: Path | None, python: str, quick: bool,
     with tempfile.TemporaryDirectory() as tmp:
         for name, texts in corpora.items():
             paths = []
-            for index, text in enumerate(texts.values()):
-                path = Path(tmp) / f"{name[:4]}-{index}" / "LICENSE"
+            sources = name.startswith("source")
+            for index, (label, text) in enumerate(texts.items()):
+                file_name = label.split("/")[-1].split("#")[0] if sources else "LICENSE"
+                path = Path(tmp) / f"{name[:4]}-{index}" / file_name
                 path.parent.mkdir()
                 path.write_text(text)
                 paths.append(path)
+            answer = comment_answer if sources else file_answer
             started = time.perf_counter()
-            ours = [file_answer(text) for text in texts.values()]
+            ours = [answer(text) for text in texts.values()]
             our_time = time.perf_counter() - started
             started = time.perf_counter()
             theirs, asked = scancode(paths, python, cache)

@@ -185,10 +185,11 @@ BLOCK_CLOSE = re.compile(r"\*/|-->|\*\)|\"\"\"|\'\'\'")
 
 
 def heading_comments(text: str) -> list[tuple[str, int]]:
-    """The comments heading a source file, each with the line it starts on and its comment
-    marks dropped: from the top, every run of line comments (#, //, --, ;...) and every block
-    comment (/* */, <!-- -->, a docstring) until the first line of code. A module docstring
-    and the # licence header under it are two comments."""
+    """The comments near the top of a source file (its first HEAD_CHARS characters), each with
+    the line it starts on and its comment marks dropped: every run of line comments (#, //,
+    --, ;...) and every block comment (/* */, <!-- -->, a docstring). Not only those before
+    the first line of code: compiled JavaScript puts `"use strict"` and its exports above the
+    licence comment, and a module docstring comes before a # licence header."""
     blocks: list[tuple[list[str], int]] = []
     kind: str | None = None
     inside = False
@@ -201,8 +202,9 @@ def heading_comments(text: str) -> list[tuple[str, int]]:
             continue
         opened = BLOCK_OPEN.match(line)
         this = "block" if opened else "line" if COMMENT_LINE.match(line) else None
-        if this is None:
-            break
+        if this is None:  # code: the next comment starts a block of its own
+            kind = None
+            continue
         if this == "block" or kind != "line":
             blocks.append(([], number))
         kind = this
@@ -214,7 +216,7 @@ def heading_comments(text: str) -> list[tuple[str, int]]:
 
 
 def in_comment(text: str) -> tuple[str, int] | None:
-    """(expression, line) of the licences the comments heading a source file state
+    """(expression, line) of the licences the comments near the top of a source file state
     ("Permission is hereby granted...", "Licensed under the Apache License..." in code copied
     from another project), or None when they say nothing licence-like or nothing we can name.
     A file with an SPDX header says it there, and its header is what counts."""

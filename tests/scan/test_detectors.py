@@ -201,7 +201,6 @@ of the License, or (at your option) any later version.
 
 
 @pytest.mark.parametrize("source", [
-    "import os\n" + commented(("", "# ", ""), MIT_TEXT),  # after code: not the file's heading
     commented(("/*", " * ", " */"), "Helpers for the parser.\nNo licence words here."),
     commented(("", "# ", ""), "Permission is hereby granted to buy me a coffee.\n"),
     "# SPDX-License-Identifier: MIT\n" + commented(("", "# ", ""), MIT_TEXT),  # the header counts
@@ -233,3 +232,12 @@ You may obtain a copy of the License at
 
     http://www.apache.org/licenses/LICENSE-2.0
 """
+
+
+def test_a_licence_comment_below_a_prologue_of_code_is_read() -> None:
+    # compiled TypeScript: "use strict" and the exports come before the licence comment
+    source = ('"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+              + commented(("/*", "", "*/"), APACHE_NOTICE_TEXT) + "exports.x = 1;\n")
+    assert licences.in_comment(source) == ("Apache-2.0", 3)
+    far = "x = 1\n" * 2000 + commented(("", "# ", ""), MIT_TEXT)  # past the top of the file
+    assert licences.in_comment(far) is None
