@@ -85,16 +85,23 @@ def spdx_texts(folder: Path | None, scancode_python: str) -> tuple[str, dict[str
 NODE_MODULES = ["/usr/lib/node_modules", "/usr/local/lib/node_modules"]
 
 
-def real_files(python: str | None = None) -> dict[str, str]:
-    """LICENSE and COPYING files of the installed Python packages (of this interpreter and of
-    `python`, ScanCode's, which has other packages), of the installed npm packages (npm and
-    its dependencies) and Debian's common licences, once each."""
+def site_packages(python: str | None) -> list[Path]:
+    """This interpreter's site-packages folders and those of `python` (ScanCode's, which has
+    other packages)."""
     roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
     if python is not None and Path(python).absolute() != Path(sys.executable).absolute():
         script = "import site; print('\\n'.join(site.getsitepackages()))"
         out = subprocess.run([python, "-c", script], capture_output=True, text=True,
                              check=False).stdout
         roots += [Path(line) for line in out.splitlines() if line.strip()]
+    return roots
+
+
+def real_files(python: str | None = None) -> dict[str, str]:
+    """LICENSE and COPYING files of the installed Python packages (of this interpreter and of
+    `python`, ScanCode's, which has other packages), of the installed npm packages (npm and
+    its dependencies) and Debian's common licences, once each."""
+    roots = site_packages(python)
     candidates = [p for root in roots for p in root.glob("*.dist-info/**/*")
                   if p.is_file() and licences.is_licence_file(p.name)]
     for modules in NODE_MODULES:  # npm's own packages and their dependencies
@@ -126,12 +133,7 @@ def source_files(python: str | None = None) -> dict[str, str]:
     `real_files`) with a licence's words in their first HEAD_CHARS characters, the ones the
     scan reads the heading comments of: up to MAX_SOURCES, spread evenly over the sorted
     paths, once each."""
-    roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
-    if python is not None and Path(python).absolute() != Path(sys.executable).absolute():
-        script = "import site; print('\\n'.join(site.getsitepackages()))"
-        out = subprocess.run([python, "-c", script], capture_output=True, text=True,
-                             check=False).stdout
-        roots += [Path(line) for line in out.splitlines() if line.strip()]
+    roots = site_packages(python)
     roots += [Path(modules) for modules in NODE_MODULES]
     seen: set[str] = set()
     found: dict[str, str] = {}
