@@ -156,9 +156,7 @@ def comment_answer(text: str) -> str:
     found = [hit.expression for _, hit in licences.headers_in(Batch([text]))]
     comment = licences.in_comment(text)
     found += [comment[0]] if comment is not None else []
-    unique = list(dict.fromkeys(found))
-    return " AND ".join(f"({e})" if " OR " in e and len(unique) > 1 else e
-                        for e in unique) or licences.UNKNOWN
+    return licences.joined(found)
 
 
 def edited(spdx: dict[str, str]) -> dict[str, str]:
@@ -318,11 +316,8 @@ class Comparison:
 def file_answer(text: str) -> str:
     """What the scan reports for a licence file: its text identified, and every SPDX header
     in it (a NOTICE file's `SPDX-License-Identifier: Apache-2.0`), joined by AND."""
-    found: list[str] = []
-    for hit in licences.find("LICENSE", text):
-        if hit.expression not in found and hit.expression != licences.UNKNOWN:
-            found.append(hit.expression)
-    return " AND ".join(f"({e})" if " OR " in e else e for e in found) or licences.UNKNOWN
+    return licences.joined(hit.expression for hit in licences.find("LICENSE", text)
+                           if hit.expression != licences.UNKNOWN)
 
 
 def rename(names: dict[str, str], match: re.Match[str]) -> str:

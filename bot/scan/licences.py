@@ -108,7 +108,7 @@ def identify(text: str) -> str:
                             or _in_file(named(match(part), part), text)
                             for part in parts)
             if found:
-                return " AND ".join(found)
+                return joined(found)
     name = named(whole, text)
     if name == "LGPL-3.0-only" and GPL3_AFTER_LGPL3.search(text):
         # askalono's LGPL 3.0 text carries the GPL 3.0 it incorporates, so the pair matches
@@ -143,6 +143,15 @@ def named(found: Match, text: str) -> str:
     if score >= MIN_SCORE:
         return supplied
     return " AND ".join(licence_match.notices(text)) or UNKNOWN
+
+
+def joined(expressions: Iterable[str], operator: str = "AND") -> str:
+    """The expressions, each once, joined by AND or OR, a term holding the other operator in
+    parentheses when there are several; LicenseRef-unknown when there are none."""
+    terms = list(dict.fromkeys(expressions))
+    other = " OR " if operator == "AND" else " AND "
+    wrapped = [f"({t})" if other in t and len(terms) > 1 else t for t in terms]
+    return f" {operator} ".join(wrapped) or UNKNOWN
 
 
 def _unique(expressions: Iterable[str]) -> list[str]:
@@ -236,8 +245,7 @@ def in_comment(text: str) -> tuple[str, int] | None:
             first = line if first is None else first
     if first is None:
         return None
-    terms = _unique(found)
-    return " AND ".join(f"({t})" if " OR " in t and len(terms) > 1 else t for t in terms), first
+    return joined(_unique(found)), first
 
 
 # --- a licence file that points to others ---------------------------------------------------
@@ -263,9 +271,8 @@ class Pointer:
         not identified stays in as LicenseRef-unknown, and none known is LicenseRef-unknown."""
         if all(e == UNKNOWN for e in found):
             return UNKNOWN
-        terms = [f"({e})" if " " in e else e for e in dict.fromkeys(found)]
-        joined = (" OR " if self.choice else " AND ").join(terms)
-        return normalise(joined) or joined
+        expression = joined(found, "OR" if self.choice else "AND")
+        return normalise(expression) or expression
 
 
 def pointer(path: str, text: str) -> Pointer | None:

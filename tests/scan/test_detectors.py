@@ -241,3 +241,10 @@ def test_a_licence_comment_below_a_prologue_of_code_is_read() -> None:
     assert licences.in_comment(source) == ("Apache-2.0", 3)
     far = "x = 1\n" * 2000 + commented(("", "# ", ""), MIT_TEXT)  # past the top of the file
     assert licences.in_comment(far) is None
+
+
+def test_expressions_are_joined_once_each_with_the_other_operator_in_parentheses() -> None:
+    assert licences.joined(["MIT", "Apache-2.0 OR MIT", "MIT"]) == "MIT AND (Apache-2.0 OR MIT)"
+    assert licences.joined(["Apache-2.0 OR MIT"]) == "Apache-2.0 OR MIT"
+    assert licences.joined(["A AND B", "C"], "OR") == "(A AND B) OR C"
+    assert licences.joined([]) == licences.UNKNOWN
